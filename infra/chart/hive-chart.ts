@@ -1,0 +1,74 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
+import { AgentRoleWorkload } from '../constructs/agents/agent-role';
+import { RuntimeConfig } from '../constructs/agents/runtime-config';
+import { postgresStore, POSTGRES_PORT } from '../constructs/data-plane/postgres-store';
+import { redisStore, REDIS_PORT } from '../constructs/data-plane/redis-store';
+import { AdapterRulesConfigMap } from '../constructs/monitoring/adapter-rules-config-map';
+import { GrafanaDashboard } from '../constructs/monitoring/grafana-dashboard';
+import { HiveAlertRules } from '../constructs/monitoring/hive-alert-rules';
+import { HiveNamespace } from '../constructs/namespace/hive-namespace';
+import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
+import { DataStoreSpec, Environment } from '../environment/environment-schema';
+import { namespaceQuota } from './workload-capacity';
+
+export interface HiveChartProps {
+  readonly environment: Environment;
+  /** Image reference per role, pinned (content-hash tag or digest). */
+  readonly images: Readonly<Record<AgentRole, string>>;
+}
+
+/** Everything one environment runs: namespace, network, data plane, agents, monitoring. */
+export class HiveChart extends Chart {
+  readonly roles: Readonly<Record<AgentRole, AgentRoleWorkload>>;
+
+  constructor(scope: Construct, id: string, props: HiveChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const env = props.environment;
+    const namespace = new HiveNamespace(this, 'namespace', { name: env.namespace, quota: namespaceQuota(env) }).name;
+
+    new HiveNetworkPolicies(this, 'network', {
+      namespace,
+      monitoringNamespace: env.monitoringNamespace,
+      egress: env.egress,
+      llmApiHost: env.llm.apiHost,
+      redis: storeEndpoint(env.redis, 'redis', REDIS_PORT),
+      postgres: storeEndpoint(env.postgres, 'postgres', POSTGRES_PORT),
+    });
+
+    if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
+    if (env.postgres.mode === 'in-cluster') postgresStore(this, namespace, env.postgres);
+
+    const config = new RuntimeConfig(this, 'runtime-config', { environment: env });
+    this.roles = Object.fromEntries(
+      AGENT_ROLES.map((role) => {
+        const spec = role === 'meta' ? env.roles.meta : env.roles[role];
+        const workload = new AgentRoleWorkload(this, `agent-${role}`, {
+          namespace,
+          role,
+          image: props.images[role],
+          resources: spec.resources,
+          concurrency: spec.concurrency,
+          configMapName: config.name,
+          shutdownGraceMs: env.runtime.shutdownGraceMs,
+          autoscaling:
+            role === 'meta'
+              ? undefined
+              : { minReplicas: env.roles[role].minReplicas, maxReplicas: env.roles[role].maxReplicas, ...env.autoscaling },
+        });
+        return [role, workload];
+      }),
+    ) as Record<AgentRole, AgentRoleWorkload>;
+
+    new HiveAlertRules(this, 'alerts', { environment: env });
+    new GrafanaDashboard(this, 'dashboard', { namespace, monitoringNamespace: env.monitoringNamespace, folder: env.dashboard.grafanaFolder });
+    new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
+  }
+}
+
+function storeEndpoint(store: DataStoreSpec, component: 'redis' | 'postgres', inClusterPort: number): StoreEndpoint {
+  return store.mode === 'in-cluster'
+    ? { kind: 'in-cluster', component, port: inClusterPort }
+    : { kind: 'external', cidr: store.cidr, port: store.port };
+}

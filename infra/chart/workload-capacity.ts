@@ -1,0 +1,30 @@
+import { AGENT_ROLES } from '../../agent-runtime/src/contract';
+import { Environment, ResourceSpec } from '../environment/environment-schema';
+import { NamespaceQuota } from '../constructs/namespace/hive-namespace';
+import { mebibytes, millicores } from '../constructs/workload/quantities';
+
+/** Pods a role may run at once: its max replicas plus the one a rolling update adds. */
+export function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number {
+  return role === 'meta' ? 1 : env.roles[role].maxReplicas + 1;
+}
+
+/**
+ * The quota that admits every role at its max replicas during a rollout,
+ * plus the in-cluster data plane and 10 % headroom for debugging pods.
+ */
+export function namespaceQuota(env: Environment): NamespaceQuota {
+  const workloads: Array<{ pods: number; resources: ResourceSpec }> = AGENT_ROLES.map((role) => ({
+    pods: peakPods(env, role),
+    resources: env.roles[role].resources,
+  }));
+  for (const store of [env.redis, env.postgres]) {
+    if (store.mode === 'in-cluster') workloads.push({ pods: 1, resources: store.resources });
+  }
+  const total = (of: (r: ResourceSpec) => number) => Math.ceil(1.1 * workloads.reduce((sum, w) => sum + w.pods * of(w.resources), 0));
+  return {
+    pods: Math.ceil(1.1 * workloads.reduce((sum, w) => sum + w.pods, 0)),
+    cpuRequestsMillicores: total((r) => millicores(r.cpuRequest)),
+    memoryRequestsMi: total((r) => mebibytes(r.memoryRequest)),
+    memoryLimitsMi: total((r) => mebibytes(r.memoryLimit)),
+  };
+}

@@ -1,0 +1,89 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { ScalableRole } from '../../../agent-runtime/src/contract';
+import { ADAPTER_METRICS } from '../monitoring/adapter-rules';
+import { hiveLabels } from '../workload/labels';
+
+export interface AgentAutoscalerProps {
+  readonly namespace: string;
+  readonly role: ScalableRole;
+  /** Name of the Deployment to scale. */
+  readonly deploymentName: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Queued tasks per agent before another agent is added. */
+  readonly backlogPerAgent: number;
+  /** Busy share of task slots to aim for, in (0, 1]. */
+  readonly busyRatioTarget: number;
+  /** Seconds of low load before agents are removed; long, so busy agents are not stopped on a lull. */
+  readonly scaleDownStabilizationSeconds: number;
+  /** CPU utilization for the secondary metric. @default 80 */
+  readonly cpuUtilizationPercent?: number;
+}
+
+/**
+ * Scales a role on its work: the queue backlog and busy task slots. Agents
+ * mostly wait on the LLM API, so CPU stays low while the queue grows; CPU is
+ * only a secondary signal (tool-heavy tasks).
+ */
+export class AgentAutoscaler extends Construct {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+
+  constructor(scope: Construct, id: string, props: AgentAutoscalerProps) {
+    super(scope, id);
+    if (props.minReplicas < 1) throw new Error(`'minReplicas' (${props.minReplicas}) must be >= 1`);
+    if (props.minReplicas > props.maxReplicas) {
+      throw new Error(`'minReplicas' (${props.minReplicas}) must be <= 'maxReplicas' (${props.maxReplicas})`);
+    }
+    if (!(props.busyRatioTarget > 0 && props.busyRatioTarget <= 1)) {
+      throw new Error(`'busyRatioTarget' (${props.busyRatioTarget}) must be in (0, 1]`);
+    }
+    this.minReplicas = props.minReplicas;
+    this.maxReplicas = props.maxReplicas;
+
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      metadata: { name: props.deploymentName, namespace: props.namespace, labels: hiveLabels('agent', props.role) },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
+        minReplicas: props.minReplicas,
+        maxReplicas: props.maxReplicas,
+        metrics: [
+          {
+            type: 'External',
+            external: {
+              metric: { name: ADAPTER_METRICS.backlog, selector: { matchLabels: { role: props.role } } },
+              target: { type: 'AverageValue', averageValue: k8s.Quantity.fromNumber(props.backlogPerAgent) },
+            },
+          },
+          {
+            type: 'Pods',
+            pods: {
+              metric: { name: ADAPTER_METRICS.busyRatio },
+              target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(`${Math.round(props.busyRatioTarget * 1000)}m`) },
+            },
+          },
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.cpuUtilizationPercent ?? 80 } },
+          },
+        ],
+        behavior: {
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: 'Max',
+            policies: [
+              { type: 'Percent', value: 100, periodSeconds: 30 },
+              { type: 'Pods', value: 4, periodSeconds: 30 },
+            ],
+          },
+          scaleDown: {
+            stabilizationWindowSeconds: props.scaleDownStabilizationSeconds,
+            selectPolicy: 'Min',
+            policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+          },
+        },
+      },
+    });
+  }
+}

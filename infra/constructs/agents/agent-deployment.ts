@@ -1,0 +1,136 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  AgentRole,
+  DEFAULT_WORKSPACE_DIR,
+  ENV,
+  HEALTH_PATHS,
+  HEALTH_PORT,
+  METRICS_PORT,
+} from '../../../agent-runtime/src/contract';
+import { ResourceSpec } from '../../environment/environment-schema';
+import { containerResources } from '../workload/container-resources';
+import { hiveLabels, selectorLabels } from '../workload/labels';
+import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { SECRETS } from './secret-names';
+
+/** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
+export const AGENT_UID = 10001;
+
+/** Seconds the preStop hook waits, so the pod leaves its Service's endpoints before the runtime drains. */
+export const PRE_STOP_SECONDS = 3;
+
+export interface AgentDeploymentProps {
+  readonly namespace: string;
+  readonly role: AgentRole;
+  /** Image reference pinned by content-hash tag or digest. */
+  readonly image: string;
+  readonly resources: ResourceSpec;
+  /** Tasks in flight per agent (HIVE_CONCURRENCY). */
+  readonly concurrency: number;
+  /** ConfigMap with the settings all roles share (RuntimeConfig). */
+  readonly configMapName: string;
+  /** How long the runtime may drain in-flight tasks after SIGTERM. */
+  readonly shutdownGraceMs: number;
+  /**
+   * 'singleton': exactly one pod, never two at once (Recreate).
+   * 'autoscaled': an HPA owns the replica count, so the Deployment sets none.
+   */
+  readonly scaling: 'singleton' | 'autoscaled';
+}
+
+/** One role's ServiceAccount, Deployment and metrics Service. */
+export class AgentDeployment extends Construct {
+  readonly name: string;
+  /** Seconds Kubernetes waits between SIGTERM and SIGKILL. */
+  readonly terminationGracePeriodSeconds: number;
+
+  constructor(scope: Construct, id: string, props: AgentDeploymentProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.concurrency) || props.concurrency < 1) {
+      throw new Error(`'concurrency' (${props.concurrency}) must be an integer >= 1`);
+    }
+    this.name = `agent-${props.role}`;
+    this.terminationGracePeriodSeconds = Math.ceil(props.shutdownGraceMs / 1000) + PRE_STOP_SECONDS + 5;
+    const labels = hiveLabels('agent', props.role);
+    const selector = selectorLabels('agent', props.role);
+    const metadata = { name: this.name, namespace: props.namespace, labels };
+
+    // Agents never call the Kubernetes API: own account, no token.
+    new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
+
+    const scratch = scratchVolumes([
+      { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: '2Gi' },
+      { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
+    ]);
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata,
+      spec: {
+        ...(props.scaling === 'singleton' ? { replicas: 1 } : {}),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy:
+          props.scaling === 'singleton'
+            ? { type: 'Recreate' }
+            : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: this.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurity(AGENT_UID),
+            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+            ...(props.scaling === 'autoscaled'
+              ? {
+                  topologySpreadConstraints: [
+                    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+                  ],
+                }
+              : {}),
+            volumes: scratch.volumes,
+            containers: [
+              {
+                name: 'agent',
+                image: props.image,
+                // The tag is immutable; a registry round trip on every start only costs spawn time.
+                imagePullPolicy: 'IfNotPresent',
+                ports: [
+                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                ],
+                envFrom: [{ configMapRef: { name: props.configMapName } }],
+                env: [
+                  { name: ENV.role, value: props.role },
+                  { name: ENV.concurrency, value: String(props.concurrency) },
+                  { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: ENV.anthropicApiKey, valueFrom: { secretKeyRef: { name: SECRETS.anthropic.name, key: SECRETS.anthropic.key } } },
+                  { name: ENV.redisPassword, valueFrom: { secretKeyRef: { name: SECRETS.redis.name, key: SECRETS.redis.key } } },
+                ],
+                resources: containerResources(props.resources),
+                securityContext: restrictedContainerSecurity(AGENT_UID),
+                volumeMounts: scratch.volumeMounts,
+                startupProbe: httpProbe(HEALTH_PATHS.liveness, { periodSeconds: 2, failureThreshold: 15 }),
+                livenessProbe: httpProbe(HEALTH_PATHS.liveness, { periodSeconds: 10, failureThreshold: 3 }),
+                readinessProbe: httpProbe(HEALTH_PATHS.readiness, { periodSeconds: 5, failureThreshold: 2 }),
+                lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
+              },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        selector,
+        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
+      },
+    });
+  }
+}
+
+function httpProbe(path: string, timing: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString('health') }, timeoutSeconds: 2, ...timing };
+}

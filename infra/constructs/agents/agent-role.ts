@@ -1,0 +1,59 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { AgentRole, ScalableRole } from '../../../agent-runtime/src/contract';
+import { ResourceSpec } from '../../environment/environment-schema';
+import { AgentServiceMonitor } from '../monitoring/agent-service-monitor';
+import { hiveLabels, selectorLabels } from '../workload/labels';
+import { AgentAutoscaler, AgentAutoscalerProps } from './agent-autoscaler';
+import { AgentDeployment } from './agent-deployment';
+
+type AutoscalingProps = Omit<AgentAutoscalerProps, 'namespace' | 'role' | 'deploymentName'>;
+
+export interface AgentRoleProps {
+  readonly namespace: string;
+  readonly role: AgentRole;
+  readonly image: string;
+  readonly resources: ResourceSpec;
+  readonly concurrency: number;
+  readonly configMapName: string;
+  readonly shutdownGraceMs: number;
+  /** How the role scales; omitted for the meta singleton, which never runs twice. */
+  readonly autoscaling?: AutoscalingProps;
+}
+
+/**
+ * Everything one agent role needs: workload, scaling, disruption budget and
+ * scrape config. Scalable roles get an HPA and a PDB; meta is a singleton.
+ */
+export class AgentRoleWorkload extends Construct {
+  readonly deployment: AgentDeployment;
+  readonly autoscaler?: AgentAutoscaler;
+
+  constructor(scope: Construct, id: string, props: AgentRoleProps) {
+    super(scope, id);
+    if ((props.role === 'meta') !== (props.autoscaling === undefined)) {
+      throw new Error(`'autoscaling' must be set for every role but meta (role '${props.role}')`);
+    }
+    this.deployment = new AgentDeployment(this, 'workload', {
+      ...props,
+      scaling: props.autoscaling ? 'autoscaled' : 'singleton',
+    });
+    const name = this.deployment.name;
+
+    if (props.autoscaling) {
+      this.autoscaler = new AgentAutoscaler(this, 'autoscaler', {
+        ...props.autoscaling,
+        namespace: props.namespace,
+        role: props.role as ScalableRole,
+        deploymentName: name,
+      });
+      // maxUnavailable 1 always allows one voluntary eviction, even at minReplicas 1.
+      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+        metadata: { name, namespace: props.namespace, labels: hiveLabels('agent', props.role) },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels('agent', props.role) } },
+      });
+    }
+
+    new AgentServiceMonitor(this, 'scrape', { namespace: props.namespace, role: props.role, serviceName: name });
+  }
+}

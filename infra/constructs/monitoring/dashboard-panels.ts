@@ -1,0 +1,54 @@
+import { METRICS } from '../../../agent-runtime/src/contract';
+import { ADAPTER_METRICS } from './adapter-rules';
+
+/** A time-series panel: a title, a unit and the PromQL it plots. */
+export interface PanelSpec {
+  readonly title: string;
+  readonly unit: string;
+  readonly targets: ReadonlyArray<{ readonly expr: string; readonly legend: string }>;
+}
+
+/** The panels of the Agent Hive dashboard; queries use contract metrics only. */
+export function dashboardPanels(namespace: string): PanelSpec[] {
+  const ns = `namespace="${namespace}"`;
+  const quantile = (q: number, metric: string, by: string) =>
+    `histogram_quantile(${q}, sum by (${by}, le) (rate(${metric}_bucket{${ns}}[5m])))`;
+  return [
+    { title: 'Ready agents', unit: 'short', targets: [{ expr: `sum by (role) (${METRICS.agentReady}{${ns}})`, legend: '{{role}}' }] },
+    {
+      title: 'Busy task slots',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum by (role) (${METRICS.tasksInFlight}{${ns}}) / sum by (role) (${METRICS.agentCapacity}{${ns}})`,
+          legend: `{{role}} (${ADAPTER_METRICS.busyRatio})`,
+        },
+      ],
+    },
+    { title: 'Queue backlog', unit: 'short', targets: [{ expr: `max by (role) (${METRICS.queueBacklog}{${ns}})`, legend: '{{role}}' }] },
+    {
+      title: 'Tasks finished',
+      unit: 'ops',
+      targets: [{ expr: `sum by (role, outcome) (rate(${METRICS.tasksTotal}{${ns}}[5m]))`, legend: '{{role}} {{outcome}}' }],
+    },
+    { title: 'Dispatch latency p99', unit: 's', targets: [{ expr: quantile(0.99, METRICS.dispatchLatencySeconds, 'role'), legend: '{{role}}' }] },
+    { title: 'Task duration p95', unit: 's', targets: [{ expr: quantile(0.95, METRICS.taskDurationSeconds, 'role, outcome'), legend: '{{role}} {{outcome}}' }] },
+    { title: 'Agent spawn time', unit: 's', targets: [{ expr: `max by (role) (${METRICS.agentSpawnSeconds}{${ns}})`, legend: '{{role}}' }] },
+    {
+      title: 'LLM requests',
+      unit: 'reqps',
+      targets: [{ expr: `sum by (role, status) (rate(${METRICS.llmRequestsTotal}{${ns}}[5m]))`, legend: '{{role}} {{status}}' }],
+    },
+    { title: 'LLM request p95', unit: 's', targets: [{ expr: quantile(0.95, METRICS.llmRequestDurationSeconds, 'role'), legend: '{{role}}' }] },
+    {
+      title: 'LLM tokens',
+      unit: 'short',
+      targets: [{ expr: `sum by (role, kind) (rate(${METRICS.llmTokensTotal}{${ns}}[5m]))`, legend: '{{role}} {{kind}}' }],
+    },
+    {
+      title: 'Dead letters',
+      unit: 'short',
+      targets: [{ expr: `sum by (role) (increase(${METRICS.deadLettersTotal}{${ns}}[1h]))`, legend: '{{role}}' }],
+    },
+  ];
+}

@@ -1,0 +1,119 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { METRICS_PORT } from '../../../agent-runtime/src/contract';
+import { Component, hiveLabels, selectorLabels } from '../workload/labels';
+
+/** Where agents reach a data store: pods of a component in the namespace, or a managed endpoint outside it. */
+export type StoreEndpoint =
+  | { readonly kind: 'in-cluster'; readonly component: Component; readonly port: number }
+  | { readonly kind: 'external'; readonly cidr: string; readonly port: number };
+
+export interface HiveNetworkPoliciesProps {
+  readonly namespace: string;
+  /** Namespace whose pods (Prometheus) may scrape the metrics port. */
+  readonly monitoringNamespace: string;
+  /** 'cidr': HTTPS to public addresses; 'cilium-fqdn': only to `llmApiHost` (needs Cilium). */
+  readonly egress: 'cidr' | 'cilium-fqdn';
+  /** The Messages API host, e.g. api.anthropic.com. */
+  readonly llmApiHost: string;
+  readonly redis: StoreEndpoint;
+  readonly postgres: StoreEndpoint;
+}
+
+/** Ranges an agent must never reach over its HTTPS rule: the cluster, the node network, cloud metadata. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'];
+
+const DNS_PEER: k8s.NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
+
+/** Default deny in both directions, then one NetworkPolicy per allowed path. */
+export class HiveNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: HiveNetworkPoliciesProps) {
+    super(scope, id);
+    const agents = { matchLabels: selectorLabels('agent') };
+    const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
+      new k8s.KubeNetworkPolicy(this, name, {
+        metadata: { name, namespace: props.namespace, labels: hiveLabels('network') },
+        spec,
+      });
+
+    policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+
+    policy('allow-dns', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [DNS_PEER], ports: [port(53, 'UDP'), port(53, 'TCP')] }],
+    });
+
+    policy('agents-to-data-stores', {
+      podSelector: agents,
+      policyTypes: ['Egress'],
+      egress: [props.redis, props.postgres].map((store) => ({ to: [storePeer(store)], ports: [port(store.port)] })),
+    });
+
+    for (const [name, store] of [['redis', props.redis], ['postgres', props.postgres]] as const) {
+      if (store.kind !== 'in-cluster') continue;
+      policy(`${name}-from-agents`, {
+        podSelector: { matchLabels: selectorLabels(store.component) },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: agents }], ports: [port(store.port)] }],
+      });
+    }
+
+    policy('metrics-from-monitoring', {
+      podSelector: agents,
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } } }],
+          ports: [port(METRICS_PORT)],
+        },
+      ],
+    });
+
+    if (props.egress === 'cidr') {
+      policy('agents-to-llm-api', {
+        podSelector: agents,
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: [port(443)] }],
+      });
+    } else {
+      this.ciliumLlmEgress(props);
+    }
+  }
+
+  /** Cilium resolves the FQDN through its DNS proxy, so the policy must also let it see the agents' lookups. */
+  private ciliumLlmEgress(props: HiveNetworkPoliciesProps): void {
+    new ApiObject(this, 'agents-to-llm-api', {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: { name: 'agents-to-llm-api', namespace: props.namespace, labels: hiveLabels('network') },
+      spec: {
+        endpointSelector: { matchLabels: selectorLabels('agent') },
+        egress: [
+          {
+            toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
+            toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
+          },
+          {
+            toFQDNs: [{ matchName: props.llmApiHost }],
+            toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+          },
+        ],
+      },
+    });
+  }
+}
+
+function port(number: number, protocol: 'TCP' | 'UDP' = 'TCP'): k8s.NetworkPolicyPort {
+  return { port: k8s.IntOrString.fromNumber(number), protocol };
+}
+
+function storePeer(store: StoreEndpoint): k8s.NetworkPolicyPeer {
+  return store.kind === 'in-cluster'
+    ? { podSelector: { matchLabels: selectorLabels(store.component) } }
+    : { ipBlock: { cidr: store.cidr } };
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+
+const KUBE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const MEMORY = /^\d+(Ki|Mi|Gi)$/;
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const HOSTNAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+const kubeName = z.string().max(63).regex(KUBE_NAME, 'must be a lowercase DNS label (a-z, 0-9, -)');
+const cpu = z.string().regex(CPU, "must be a CPU quantity such as '250m' or '1'");
+const memory = z.string().regex(MEMORY, "must be a memory quantity such as '512Mi' or '2Gi'");
+const positiveInt = z.number().int().positive();
+
+/** Requests and limits of one container; a CPU limit is deliberately not offered (see agent-deployment.ts). */
+const resources = z
+  .object({
+    cpuRequest: cpu,
+    memoryRequest: memory,
+    memoryLimit: memory,
+  })
+  .strict();
+
+const scalableRole = z
+  .object({
+    minReplicas: positiveInt,
+    maxReplicas: positiveInt,
+    /** Tasks in flight per agent (HIVE_CONCURRENCY). */
+    concurrency: positiveInt.max(64),
+    resources,
+  })
+  .strict()
+  .superRefine((role, ctx) => {
+    if (role.minReplicas > role.maxReplicas) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['minReplicas'],
+        message: `must be <= maxReplicas (${role.maxReplicas}), got ${role.minReplicas}`,
+      });
+    }
+  });
+
+const metaRole = z.object({ concurrency: positiveInt.max(64), resources }).strict();
+
+const inClusterStore = z
+  .object({
+    mode: z.literal('in-cluster'),
+    /** Pinned image of the data store (an immutable version tag or a digest). */
+    image: z.string().regex(/(@sha256:[a-f0-9]{64}|:[\w][\w.-]*)$/, 'must be pinned by tag or digest').refine((i) => !i.endsWith(':latest'), 'must not use :latest'),
+    storage: memory,
+    resources,
+  })
+  .strict();
+
+const externalStore = z
+  .object({
+    mode: z.literal('external'),
+    host: z.string().regex(HOSTNAME, 'must be a hostname'),
+    port: positiveInt.max(65535),
+    /** Where the managed endpoint lives, for the egress NetworkPolicy. */
+    cidr: z.string().regex(CIDR, "must be a CIDR such as '10.20.0.0/24'"),
+    tls: z.boolean(),
+  })
+  .strict();
+
+const dataStore = z.discriminatedUnion('mode', [inClusterStore, externalStore]);
+
+export const environmentSchema = z
+  .object({
+    namespace: kubeName,
+    /** Namespace of Prometheus, Grafana and prometheus-adapter: allowed to scrape 9090. */
+    monitoringNamespace: kubeName,
+    image: z.object({ registry: z.string().min(1).regex(/^[a-z0-9.:/_-]+$/, 'must be a registry path such as registry.example.com/agent-hive') }).strict(),
+    llm: z
+      .object({
+        model: z.string().min(1),
+        /** Host of the Messages API; the FQDN egress rule allows only this host. */
+        apiHost: z.string().regex(HOSTNAME, 'must be a hostname'),
+        maxTurns: positiveInt.max(200),
+        maxTokensPerTask: positiveInt,
+      })
+      .strict(),
+    /** 'cidr': HTTPS to any public address; 'cilium-fqdn': a CiliumNetworkPolicy naming only the LLM API host. */
+    egress: z.enum(['cidr', 'cilium-fqdn']),
+    redis: dataStore,
+    postgres: dataStore,
+    runtime: z
+      .object({
+        claimIdleMs: positiveInt.min(1000),
+        maxDeliveries: positiveInt.max(100),
+        shutdownGraceMs: positiveInt.min(1000),
+      })
+      .strict(),
+    roles: z
+      .object({
+        ...Object.fromEntries(SCALABLE_ROLES.map((r) => [r, scalableRole])),
+        meta: metaRole,
+      } as Record<(typeof SCALABLE_ROLES)[number], typeof scalableRole> & { meta: typeof metaRole })
+      .strict(),
+    autoscaling: z
+      .object({
+        /** Queued tasks per agent before the HPA adds one. */
+        backlogPerAgent: positiveInt,
+        /** Share of busy slots (in flight / capacity) the HPA aims for, in (0, 1]. */
+        busyRatioTarget: z.number().gt(0).max(1),
+        /** How long load must stay low before agents are removed. */
+        scaleDownStabilizationSeconds: positiveInt.min(60).max(3600),
+      })
+      .strict(),
+    alerts: z
+      .object({
+        spawnSeconds: z.number().positive(),
+        dispatchP99Seconds: z.number().positive(),
+        failureRatio: z.number().gt(0).lt(1),
+        backlogThreshold: positiveInt,
+        /** Multiplies every alert's `for:`; end-to-end tests shrink it to see alerts fire in seconds. */
+        forScale: z.number().gt(0).max(10),
+        runbookBaseUrl: z.string().url(),
+      })
+      .strict(),
+    dashboard: z.object({ grafanaFolder: z.string().min(1) }).strict(),
+  })
+  .strict();
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type ResourceSpec = z.infer<typeof resources>;
+export type ScalableRoleSpec = z.infer<typeof scalableRole>;
+export type DataStoreSpec = z.infer<typeof dataStore>;
+export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
+
+/** A validated environment. `name` is the stack name (staging, prod). */
+export type Environment = z.infer<typeof environmentSchema> & { readonly name: string };

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
+
+/**
+ * What goes into the base image. `.dockerignore` allowlists the same paths
+ * (a test keeps the two equal), so the hash covers exactly the build context.
+ */
+export const BASE_IMAGE_INPUTS = [
+  'package.json',
+  'package-lock.json',
+  'agent-runtime/package.json',
+  'agent-runtime/tsconfig.json',
+  'agent-runtime/src',
+  'agent-runtime/Dockerfile.agent-base',
+] as const;
+
+/** What a role image adds on top of the base. */
+export function roleImageInputs(role: AgentRole): string[] {
+  return [`agent-runtime/Dockerfile.agent-${role}`, `agent-runtime/prompts/${role}.md`];
+}
+
+export interface ImageTags {
+  readonly base: string;
+  readonly roles: Readonly<Record<AgentRole, string>>;
+}
+
+/**
+ * Content-hash tags: a tag changes exactly when what the image is built from
+ * changes, so manifests can name images before they are built and an
+ * unchanged runtime is never rebuilt.
+ */
+export function computeImageTags(repoRoot: string): ImageTags {
+  const base = tagOf(hashInputs(repoRoot, BASE_IMAGE_INPUTS));
+  const roles = Object.fromEntries(
+    AGENT_ROLES.map((role) => [role, tagOf(hashInputs(repoRoot, roleImageInputs(role), base))]),
+  ) as Record<AgentRole, string>;
+  return { base, roles };
+}
+
+/** `<registry>/agent-<name>:<tag>` */
+export function imageReference(registry: string, name: AgentRole | 'base', tag: string): string {
+  return `${registry}/agent-${name}:${tag}`;
+}
+
+function tagOf(digest: string): string {
+  return `ctx-${digest.slice(0, 20)}`;
+}
+
+function hashInputs(repoRoot: string, inputs: readonly string[], seed = ''): string {
+  const hash = createHash('sha256').update(seed);
+  for (const file of inputs.flatMap((input) => listFiles(repoRoot, input))) {
+    // Path and content both count: a rename changes the image too.
+    hash.update(`${file}\0`);
+    hash.update(existsSync(join(repoRoot, file)) ? readFileSync(join(repoRoot, file)) : '<absent>');
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** Files below `input` as sorted POSIX paths, so the hash is the same on every machine. */
+function listFiles(repoRoot: string, input: string): string[] {
+  const full = join(repoRoot, input);
+  if (!existsSync(full) || !statSync(full).isDirectory()) return [input];
+  return readdirSync(full, { withFileTypes: true })
+    .map((entry) => posix.join(input, entry.name))
+    .sort()
+    .flatMap((child) => listFiles(repoRoot, child));
+}
