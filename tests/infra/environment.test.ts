@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { InvalidEnvironmentError } from '../../infra/environment/invalid-environment-error';
+import { ENVIRONMENT_CONFIG_KEY, parseEnvironment } from '../../infra/environment/parse-environment';
+import { listStacks, loadEnvironment } from '../../infra/environment/stack-files';
+import { REPO_ROOT } from '../support/repo';
+
+const stagingRaw = () => structuredClone(parse(readFileSync(join(REPO_ROOT, 'Pulumi.staging.yaml'), 'utf8')).config[ENVIRONMENT_CONFIG_KEY]);
+
+function rejection(mutate: (raw: any) => void): string {
+  const raw = stagingRaw();
+  mutate(raw);
+  try {
+    parseEnvironment('staging', raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    return (error as Error).message;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('environments', () => {
+  it('are the stacks with a Pulumi.<stack>.yaml, and each of them is valid', () => {
+    expect(listStacks(REPO_ROOT)).toEqual(['prod', 'staging']);
+    for (const stack of listStacks(REPO_ROOT)) expect(loadEnvironment(REPO_ROOT, stack).name).toBe(stack);
+  });
+
+  it.each([
+    ['a min above the max', (r: any) => (r.roles.developer.minReplicas = 9), 'agent-hive:environment.roles.developer.minReplicas: must be <= maxReplicas (4), got 9'],
+    ['a namespace that is no DNS label', (r: any) => (r.namespace = 'Agent_Hive'), 'agent-hive:environment.namespace: must be a lowercase DNS label'],
+    ['a memory quantity without unit', (r: any) => (r.roles.qa.resources.memoryLimit = '512'), 'agent-hive:environment.roles.qa.resources.memoryLimit: must be a memory quantity'],
+    ['an unknown key (a typo)', (r: any) => (r.roles.qa.maxReplica = 3), "agent-hive:environment.roles.qa: Unrecognized key(s) in object: 'maxReplica'"],
+    ['a missing role', (r: any) => delete r.roles.architect, 'agent-hive:environment.roles.architect: Required'],
+    ['a data store image on :latest', (r: any) => (r.redis.image = 'redis:latest'), 'agent-hive:environment.redis.image: must not use :latest'],
+    ['an unknown egress mode', (r: any) => (r.egress = 'open'), "agent-hive:environment.egress: Invalid enum value. Expected 'cidr' | 'cilium-fqdn'"],
+    ['an external store without CIDR', (r: any) => (r.postgres = { mode: 'external', host: 'pg.example.com', port: 5432, tls: true }), 'agent-hive:environment.postgres.cidr: Required'],
+    ['a busy ratio above 1', (r: any) => (r.autoscaling.busyRatioTarget = 1.5), 'agent-hive:environment.autoscaling.busyRatioTarget'],
+  ])('rejects %s with a message naming the key and the reason', (_what, mutate, message) => {
+    expect(rejection(mutate)).toContain(message);
+  });
+
+  it('reports every problem of a config at once', () => {
+    const message = rejection((r) => {
+      r.namespace = 'BAD';
+      r.runtime.maxDeliveries = 0;
+    });
+    expect(message).toContain('agent-hive:environment.namespace');
+    expect(message).toContain('agent-hive:environment.runtime.maxDeliveries');
+  });
+
+  it('rejects a stack file without an environment, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hive-stack-'));
+    try {
+      writeFileSync(join(dir, 'Pulumi.dev.yaml'), stringify({ config: { 'agent-hive:kubeContext': 'dev' } }));
+      expect(() => loadEnvironment(dir, 'dev')).toThrow(/agent-hive:environment: missing from .*Pulumi\.dev\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

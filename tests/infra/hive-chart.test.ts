@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { environmentApp, roleImages } from '../../infra/chart/environment-app';
+import { namespaceQuota } from '../../infra/chart/workload-capacity';
+import { AgentAutoscaler } from '../../infra/constructs/agents/agent-autoscaler';
+import { AgentDeployment } from '../../infra/constructs/agents/agent-deployment';
+import { loadEnvironment } from '../../infra/environment/stack-files';
+import { computeImageTags } from '../../infra/images/image-tags';
+import { Chart, Testing } from 'cdk8s';
+import { REPO_ROOT } from '../support/repo';
+import { KubeObject } from '../support/manifests';
+
+const tags = computeImageTags(REPO_ROOT);
+const render = (stack: string) => {
+  const env = loadEnvironment(REPO_ROOT, stack);
+  const { chart } = environmentApp(env, roleImages(env, tags));
+  return { env, chart, objects: chart.toJson() as KubeObject[] };
+};
+const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('HiveChart', () => {
+  const staging = render('staging');
+  const prod = render('prod');
+
+  it('gives prod the product card ranges and staging its smaller ones', () => {
+    expect(prod.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 25 });
+    expect(prod.chart.roles.architect.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 10 });
+    expect(prod.chart.roles.qa.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 15 });
+    expect(staging.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+    expect(prod.chart.roles.meta.autoscaler).toBeUndefined();
+  });
+
+  it('runs Redis and PostgreSQL in staging and points prod at its managed endpoints instead', () => {
+    expect(find(staging.objects, 'StatefulSet', 'redis')).toBeDefined();
+    expect(find(staging.objects, 'StatefulSet', 'postgres')).toBeDefined();
+    expect(prod.objects.filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+    expect(find(prod.objects, 'ConfigMap', 'agent-hive-runtime')!.data.REDIS_URL).toBe('rediss://redis.prod.internal.example.com:6380');
+    expect(find(staging.objects, 'ConfigMap', 'agent-hive-runtime')!.data.REDIS_URL).toBe('redis://redis:6379');
+    const egress = find(prod.objects, 'NetworkPolicy', 'agents-to-data-stores')!.spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }], ports: [{ port: 6380, protocol: 'TCP' }] });
+  });
+
+  it('allows HTTPS by CIDR in staging and only the API host through Cilium in prod', () => {
+    const cidr = find(staging.objects, 'NetworkPolicy', 'agents-to-llm-api')!;
+    expect(cidr.spec.egress[0].to[0].ipBlock.except).toContain('169.254.0.0/16');
+    expect(find(staging.objects, 'CiliumNetworkPolicy', 'agents-to-llm-api')).toBeUndefined();
+    expect(find(prod.objects, 'NetworkPolicy', 'agents-to-llm-api')).toBeUndefined();
+    expect(find(prod.objects, 'CiliumNetworkPolicy', 'agents-to-llm-api')!.spec.egress[1].toFQDNs).toEqual([{ matchName: 'api.anthropic.com' }]);
+  });
+
+  it('covers the runtime drain with the termination grace period', () => {
+    expect(prod.chart.roles.developer.deployment.terminationGracePeriodSeconds).toBeGreaterThan(prod.env.runtime.shutdownGraceMs / 1000);
+    const pod = find(prod.objects, 'Deployment', 'agent-developer')!.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(prod.chart.roles.developer.deployment.terminationGracePeriodSeconds);
+  });
+
+  it('sizes the quota so every role fits at its max replicas', () => {
+    const quota = namespaceQuota(prod.env);
+    // 10+25+15 agents at max, a surge pod per scalable role, meta: 54 pods before headroom.
+    expect(quota.pods).toBeGreaterThanOrEqual(54);
+    expect(find(prod.objects, 'ResourceQuota', 'agent-hive')!.spec.hard.pods).toBe(quota.pods);
+  });
+
+  it('names each Deployment image by the registry and the content-hash tag of its role', () => {
+    const image = find(prod.objects, 'Deployment', 'agent-qa')!.spec.template.spec.containers[0].image;
+    expect(image).toBe(`registry.example.com/agent-hive/agent-qa:${tags.roles.qa}`);
+  });
+});
+
+describe('constructs reject wrong props with the field and value', () => {
+  const chart = () => new Chart(Testing.app(), 'test');
+  const autoscaler = { namespace: 'ns', role: 'qa' as const, deploymentName: 'agent-qa', backlogPerAgent: 2, busyRatioTarget: 0.7, scaleDownStabilizationSeconds: 300 };
+
+  it('AgentAutoscaler: min above max', () => {
+    expect(() => new AgentAutoscaler(chart(), 'hpa', { ...autoscaler, minReplicas: 11, maxReplicas: 10 })).toThrow("'minReplicas' (11) must be <= 'maxReplicas' (10)");
+  });
+
+  it('AgentAutoscaler: a busy ratio outside (0, 1]', () => {
+    expect(() => new AgentAutoscaler(chart(), 'hpa', { ...autoscaler, minReplicas: 1, maxReplicas: 2, busyRatioTarget: 0 })).toThrow("'busyRatioTarget' (0) must be in (0, 1]");
+  });
+
+  it('AgentDeployment: a concurrency below 1', () => {
+    expect(
+      () =>
+        new AgentDeployment(chart(), 'd', {
+          namespace: 'ns',
+          role: 'qa',
+          image: 'r/agent-qa:ctx-1',
+          resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+          concurrency: 0,
+          configMapName: 'c',
+          shutdownGraceMs: 1000,
+          scaling: 'autoscaled',
+        }),
+    ).toThrow("'concurrency' (0) must be an integer >= 1");
+  });
+});

@@ -1,0 +1,117 @@
+import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { Environment } from '../../infra/environment/environment-schema';
+
+/** A promtool unit test: series, when to look, and the alerts expected then. */
+export interface AlertCase {
+  readonly name: string;
+  readonly alertname: string;
+  readonly series: Record<string, string>;
+  readonly evalTime: string;
+  /** Labels of each alert expected to fire; empty for a quiet case. */
+  readonly expected: Array<Record<string, string>>;
+}
+
+/**
+ * For every SLA alert, a bad series that must fire it and a good one that must
+ * not. Thresholds come from the environment, so each environment is tested
+ * against its own rules.
+ */
+export function alertCases(env: Environment): AlertCase[] {
+  const ns = env.namespace;
+  const a = env.alerts;
+  const s = (metric: string, labels: Record<string, string>) =>
+    `${metric}{${Object.entries({ namespace: ns, ...labels })
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`;
+  const ready = (role: string, value: number, pod = `agent-${role}-1`) => ({ [s('hive_agent_ready', { role, pod })]: `${value}x60` });
+  const allReady = Object.assign({}, ...SCALABLE_ROLES.map((r) => ready(r, 1)), ready('meta', 1));
+  const dispatchBuckets = (fastCount: number) => ({
+    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '0.1' })]: `0+${fastCount}x60`,
+    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: String(a.dispatchP99Seconds) })]: `0+${fastCount}x60`,
+    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '5' })]: '0+10x60',
+    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '+Inf' })]: '0+10x60',
+  });
+  const tasks = (failedPerMinute: number) => ({
+    [s('hive_tasks_total', { role: 'qa', outcome: 'failed', pod: 'agent-qa-1' })]: `0+${failedPerMinute}x60`,
+    [s('hive_tasks_total', { role: 'qa', outcome: 'succeeded', pod: 'agent-qa-1' })]: '0+100x60',
+  });
+  const backlog = (series: string) => ({ [s('hive_queue_backlog', { role: 'developer', pod: 'agent-meta-1' })]: series });
+  const deadLetters = (series: string) => ({ [s('hive_dead_letters_total', { role: 'qa', pod: 'agent-qa-1' })]: series });
+
+  return [
+    {
+      name: 'a slow spawn fires',
+      alertname: 'HiveAgentSpawnSlow',
+      series: { [s('hive_agent_spawn_seconds', { role: 'developer', pod: 'agent-developer-1' })]: `${a.spawnSeconds * 2}x30` },
+      evalTime: '10m',
+      expected: [{ namespace: ns, pod: 'agent-developer-1', role: 'developer', severity: 'warning' }],
+    },
+    {
+      name: 'a fast spawn is quiet',
+      alertname: 'HiveAgentSpawnSlow',
+      series: { [s('hive_agent_spawn_seconds', { role: 'developer', pod: 'agent-developer-1' })]: `${a.spawnSeconds / 4}x30` },
+      evalTime: '10m',
+      expected: [],
+    },
+    { name: 'slow dispatch fires', alertname: 'HiveDispatchLatencyHigh', series: dispatchBuckets(0), evalTime: '30m', expected: [{ role: 'developer', severity: 'warning' }] },
+    { name: 'fast dispatch is quiet', alertname: 'HiveDispatchLatencyHigh', series: dispatchBuckets(10), evalTime: '30m', expected: [] },
+    { name: '1 % failures fire', alertname: 'HiveTaskFailureRateHigh', series: tasks(1), evalTime: '40m', expected: [{ role: 'qa', severity: 'critical' }] },
+    { name: 'no failures is quiet', alertname: 'HiveTaskFailureRateHigh', series: tasks(0), evalTime: '40m', expected: [] },
+    ...SCALABLE_ROLES.map(
+      (role): AlertCase => ({
+        name: `${role} with no ready agent fires`,
+        alertname: 'HiveRoleNoReadyAgent',
+        series: { ...allReady, ...ready(role, 0) },
+        evalTime: '10m',
+        expected: [{ role, severity: 'critical' }],
+      }),
+    ),
+    {
+      name: 'a role whose agents are all gone fires',
+      alertname: 'HiveRoleNoReadyAgent',
+      series: Object.fromEntries(Object.entries(allReady).filter(([series]) => !series.includes('role="qa"'))),
+      evalTime: '10m',
+      expected: [{ role: 'qa', severity: 'critical' }],
+    },
+    { name: 'every role ready is quiet', alertname: 'HiveRoleNoReadyAgent', series: allReady, evalTime: '10m', expected: [] },
+    {
+      name: 'no meta agent fires',
+      alertname: 'HiveMetaAgentMissing',
+      series: Object.fromEntries(Object.entries(allReady).filter(([series]) => !series.includes('role="meta"'))),
+      evalTime: '10m',
+      expected: [{ role: 'meta', severity: 'critical' }],
+    },
+    {
+      name: 'two meta agents fire',
+      alertname: 'HiveMetaAgentMissing',
+      series: { ...allReady, ...ready('meta', 1, 'agent-meta-2') },
+      evalTime: '10m',
+      expected: [{ role: 'meta', severity: 'critical' }],
+    },
+    { name: 'one meta agent is quiet', alertname: 'HiveMetaAgentMissing', series: allReady, evalTime: '10m', expected: [] },
+    {
+      name: 'a growing backlog fires',
+      alertname: 'HiveBacklogGrowing',
+      series: backlog(`${a.backlogThreshold + 1}+1x60`),
+      evalTime: '45m',
+      expected: [{ role: 'developer', severity: 'warning' }],
+    },
+    { name: 'a large but steady backlog is quiet', alertname: 'HiveBacklogGrowing', series: backlog(`${a.backlogThreshold * 2}x60`), evalTime: '45m', expected: [] },
+    { name: 'a new dead letter fires', alertname: 'HiveDeadLetters', series: deadLetters('0x5 1x30'), evalTime: '8m', expected: [{ role: 'qa', severity: 'warning' }] },
+    { name: 'no dead letters is quiet', alertname: 'HiveDeadLetters', series: deadLetters('0x30'), evalTime: '8m', expected: [] },
+  ];
+}
+
+/** The promtool test file for these cases, against `ruleFile`. */
+export function promtoolTestFile(ruleFile: string, cases: AlertCase[]): object {
+  return {
+    rule_files: [ruleFile],
+    evaluation_interval: '1m',
+    tests: cases.map((c) => ({
+      name: c.name,
+      interval: '1m',
+      input_series: Object.entries(c.series).map(([series, values]) => ({ series, values })),
+      alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alertname, exp_alerts: c.expected.map((labels) => ({ exp_labels: labels })) }],
+    })),
+  };
+}

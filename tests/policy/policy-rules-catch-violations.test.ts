@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { loadEnvironment } from '../../infra/environment/stack-files';
+import { KubeObject, loadChartsOut } from '../support/manifests';
+import { REPO_ROOT } from '../support/repo';
+import { POLICY_RULES } from './policy-rules';
+
+const staging = loadChartsOut().find((e) => e.env === 'staging')!;
+const environment = loadEnvironment(REPO_ROOT, 'staging');
+
+type Mutation = (objects: KubeObject[]) => void;
+const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+const developer = (objects: KubeObject[]) => find(objects, 'Deployment', 'agent-developer');
+const agentContainer = (objects: KubeObject[]) => developer(objects).spec.template.spec.containers[0];
+const redisContainer = (objects: KubeObject[]) => find(objects, 'StatefulSet', 'redis').spec.template.spec.containers[0];
+
+/** For each rule: a realistic mistake, and the object the failure must name. */
+const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
+  'PSS-NONROOT': { mutate: (o) => (agentContainer(o).securityContext.runAsUser = 0), names: 'agent-developer' },
+  'PSS-PRIVESC': { mutate: (o) => delete redisContainer(o).securityContext.allowPrivilegeEscalation, names: 'StatefulSet/agent-hive-staging/redis' },
+  'PSS-CAPS': { mutate: (o) => (agentContainer(o).securityContext.capabilities.add = ['SYS_ADMIN']), names: 'SYS_ADMIN' },
+  'PSS-SECCOMP': {
+    mutate: (o) => {
+      delete agentContainer(o).securityContext.seccompProfile;
+      delete developer(o).spec.template.spec.securityContext.seccompProfile;
+    },
+    names: 'agent-developer',
+  },
+  'PSS-PRIV': { mutate: (o) => (developer(o).spec.template.spec.hostNetwork = true), names: 'hostNetwork' },
+  'RO-ROOTFS': { mutate: (o) => delete developer(o).spec.template.spec.volumes[0].emptyDir.sizeLimit, names: '/app/workspace' },
+  'SA-TOKEN': { mutate: (o) => delete developer(o).spec.template.spec.automountServiceAccountToken, names: 'agent-developer' },
+  'SA-OWN': { mutate: (o) => (developer(o).spec.template.spec.serviceAccountName = 'agent-qa'), names: 'shared' },
+  'RES-REQ': { mutate: (o) => delete agentContainer(o).resources.requests.cpu, names: 'agent-developer' },
+  'RES-LIM': { mutate: (o) => delete redisContainer(o).resources.limits, names: 'redis' },
+  PROBES: { mutate: (o) => (agentContainer(o).readinessProbe = agentContainer(o).livenessProbe), names: 'equals' },
+  'IMG-PIN': { mutate: (o) => (agentContainer(o).image = 'registry.example.com/agent-developer:latest'), names: ':latest' },
+  PDB: { mutate: (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'agent-developer')), 1), names: 'agent-developer' },
+  SPREAD: { mutate: (o) => delete developer(o).spec.template.spec.topologySpreadConstraints, names: 'agent-developer' },
+  'HPA-RANGE': { mutate: (o) => (find(o, 'HorizontalPodAutoscaler', 'agent-qa').spec.maxReplicas = 99), names: 'agent-qa' },
+  'HPA-WORK': {
+    mutate: (o) => {
+      const hpa = find(o, 'HorizontalPodAutoscaler', 'agent-developer');
+      hpa.spec.metrics = hpa.spec.metrics.filter((m: { type: string }) => m.type === 'Resource');
+    },
+    names: 'CPU alone',
+  },
+  SINGLETON: { mutate: (o) => (find(o, 'Deployment', 'agent-meta').spec.strategy = { type: 'RollingUpdate' }), names: 'Recreate' },
+  GRACE: { mutate: (o) => (developer(o).spec.template.spec.terminationGracePeriodSeconds = 30), names: 'agent-developer' },
+  QUOTA: { mutate: (o) => (find(o, 'ResourceQuota', 'agent-hive').spec.hard.pods = 3), names: 'spec.hard.pods' },
+  'NP-DENY': { mutate: (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1), names: 'default-deny' },
+  'NP-ALLOW': { mutate: (o) => find(o, 'NetworkPolicy', 'allow-dns').spec.egress.push({}), names: 'allow-all' },
+  'NS-PSS': { mutate: (o) => (find(o, 'Namespace', 'agent-hive-staging').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline'), names: 'Namespace' },
+  'SECRET-REF': { mutate: (o) => agentContainer(o).env.push({ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-oops' }), names: 'ANTHROPIC_API_KEY' },
+  'ENV-ORDER': {
+    mutate: (o) => agentContainer(o).env.unshift({ name: 'REDIS_URL', value: 'redis://:$(REDIS_PASSWORD)@redis:6379' }),
+    names: '$(REDIS_PASSWORD)',
+  },
+  'MON-SM': { mutate: (o) => o.splice(o.indexOf(find(o, 'ServiceMonitor', 'agent-qa')), 1), names: 'Service/agent-hive-staging/agent-qa' },
+  'MON-RULES': { mutate: (o) => delete find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[0].rules[0].annotations.runbook_url, names: 'runbook_url' },
+  'MON-CONTRACT': {
+    mutate: (o) => (find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[0].rules[0].expr = 'hive_agent_spawn_time_seconds > 10'),
+    names: 'hive_agent_spawn_time_seconds',
+  },
+  LABELS: { mutate: (o) => delete find(o, 'Service', 'redis').metadata.labels!['app.kubernetes.io/part-of'], names: 'Service/agent-hive-staging/redis' },
+  NAMES: { mutate: (o) => (find(o, 'ConfigMap', 'agent-hive-runtime').metadata.name = 'agent-hive-runtime-c8f3a9b2c1'), names: 'hashed' },
+};
+
+describe('each policy check', () => {
+  it('has a mistake to prove it can fail', () => {
+    expect(Object.keys(MISTAKES).sort()).toEqual(Object.keys(POLICY_RULES).sort());
+  });
+
+  for (const [id, { mutate, names }] of Object.entries(MISTAKES)) {
+    it(`${id} reports the object and field of a violation`, () => {
+      const objects = structuredClone(staging.objects) as KubeObject[];
+      expect(POLICY_RULES[id](objects, environment)).toEqual([]);
+      mutate(objects);
+      const violations = POLICY_RULES[id](objects, environment);
+      expect(violations.join('\n')).toContain(names);
+    });
+  }
+});

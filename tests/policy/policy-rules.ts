@@ -1,0 +1,439 @@
+import { ENV, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { Environment } from '../../infra/environment/environment-schema';
+import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
+import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
+import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support/monitoring-queries';
+import { contractSeriesNames, metricNames } from '../support/promql';
+
+/**
+ * One function per rule of ../shared/POLICIES.md. Each returns its violations
+ * as "<object>: <field> <problem>"; an empty list means the rule holds.
+ */
+export type PolicyCheck = (objects: readonly KubeObject[], env: Environment) => string[];
+
+/**
+ * HPA minimum below Polaris' 2, by the product's choice: these roles start
+ * with one agent and scale on backlog; an idle environment should not pay for two.
+ */
+export const HPA_MIN_REPLICA_EXEMPTIONS: Readonly<Record<string, string>> = {
+  'agent-architect': 'product card: architect 1-10',
+  'agent-qa': 'product card: qa 1-15',
+};
+
+/** What the product card fixes for production. */
+export const PRODUCT_CARD_RANGES = { architect: [1, 10], developer: [2, 25], qa: [1, 15] } as const;
+
+const CREDENTIAL_NAME = /(PASSWORD|SECRET|(^|_)TOKEN$|API_?KEY|CREDENTIAL|PRIVATE_KEY)/i;
+const CREDENTIAL_VALUE = /(:\/\/[^/\s:@]+:[^/\s@]+@|sk-ant-|-----BEGIN)/;
+
+const forEachContainer = (objects: readonly KubeObject[], check: (c: any, pod: any, where: string) => string | undefined) =>
+  podWorkloads(objects).flatMap(({ object, pod }) =>
+    containersOf(pod).flatMap((c) => {
+      const problem = check(c, pod, `${describe(object)} container '${c.name}'`);
+      return problem ? [problem] : [];
+    }),
+  );
+
+/** Deployments and StatefulSets that can run more than one pod, with the HPA that owns them, if any. */
+function multiReplicaWorkloads(objects: readonly KubeObject[]): KubeObject[] {
+  const hpas = byKind(objects, 'HorizontalPodAutoscaler');
+  return podWorkloads(objects)
+    .map(({ object }) => object)
+    .filter((o) => (o.spec.replicas ?? 1) > 1 || hpas.some((h) => h.spec.scaleTargetRef.name === o.metadata.name && h.spec.maxReplicas > 1));
+}
+
+function maxPods(objects: readonly KubeObject[], workload: KubeObject): number {
+  const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === workload.metadata.name);
+  const replicas = hpa ? hpa.spec.maxReplicas : (workload.spec.replicas ?? 1);
+  // A rolling update runs maxSurge extra pods.
+  return replicas + (workload.spec.strategy?.rollingUpdate?.maxSurge ?? 0);
+}
+
+function envValue(objects: readonly KubeObject[], c: any, name: string): string | undefined {
+  const direct = (c.env ?? []).find((e: any) => e.name === name)?.value;
+  if (direct !== undefined) return direct;
+  for (const source of c.envFrom ?? []) {
+    const cm = byKind(objects, 'ConfigMap').find((m) => m.metadata.name === source.configMapRef?.name);
+    if (cm?.data?.[name] !== undefined) return cm.data[name];
+  }
+  return undefined;
+}
+
+function allowsIngressOnPort(policy: KubeObject, port: number): boolean {
+  return (policy.spec.ingress ?? []).some((rule: any) => (rule.ports ?? []).some((p: any) => p.port === port));
+}
+
+function egressPorts(objects: readonly KubeObject[]): number[] {
+  const fromPolicies = byKind(objects, 'NetworkPolicy').flatMap((p) =>
+    (p.spec.egress ?? []).flatMap((rule: any) => (rule.ports ?? []).map((port: any) => port.port)),
+  );
+  const fromCilium = byKind(objects, 'CiliumNetworkPolicy').flatMap((p) =>
+    (p.spec.egress ?? []).flatMap((rule: any) => (rule.toPorts ?? []).flatMap((tp: any) => tp.ports.map((port: any) => Number(port.port)))),
+  );
+  return [...fromPolicies, ...fromCilium];
+}
+
+export const POLICY_RULES: Record<string, PolicyCheck> = {
+  'PSS-NONROOT': (objects) =>
+    forEachContainer(objects, (c, pod, where) => {
+      const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+      const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+      if (nonRoot !== true) return `${where}: securityContext.runAsNonRoot is not true`;
+      if (!(user > 0)) return `${where}: securityContext.runAsUser is ${user}, must be a non-zero UID`;
+      return undefined;
+    }),
+
+  'PSS-PRIVESC': (objects) =>
+    forEachContainer(objects, (c, _pod, where) =>
+      c.securityContext?.allowPrivilegeEscalation === false ? undefined : `${where}: securityContext.allowPrivilegeEscalation is not false`,
+    ),
+
+  'PSS-CAPS': (objects) =>
+    forEachContainer(objects, (c, _pod, where) => {
+      const caps = c.securityContext?.capabilities ?? {};
+      if (!(caps.drop ?? []).includes('ALL')) return `${where}: securityContext.capabilities.drop does not contain ALL`;
+      const added = (caps.add ?? []).filter((cap: string) => cap !== 'NET_BIND_SERVICE');
+      return added.length ? `${where}: securityContext.capabilities.add has ${added.join(', ')}` : undefined;
+    }),
+
+  'PSS-SECCOMP': (objects) =>
+    forEachContainer(objects, (c, pod, where) => {
+      const type = c.securityContext?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+      return ['RuntimeDefault', 'Localhost'].includes(type) ? undefined : `${where}: seccompProfile.type is ${type}`;
+    }),
+
+  'PSS-PRIV': (objects) => [
+    ...podWorkloads(objects).flatMap(({ object, pod }) => [
+      ...['hostNetwork', 'hostPID', 'hostIPC'].filter((f) => pod[f]).map((f) => `${describe(object)}: spec.template.spec.${f} is set`),
+      ...(pod.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => `${describe(object)}: volume '${v.name}' is a hostPath`),
+    ]),
+    ...forEachContainer(objects, (c, _pod, where) => {
+      if (c.securityContext?.privileged) return `${where}: securityContext.privileged is true`;
+      return (c.ports ?? []).some((p: any) => p.hostPort) ? `${where}: ports use hostPort` : undefined;
+    }),
+  ],
+
+  'RO-ROOTFS': (objects) =>
+    podWorkloads(objects).flatMap(({ object, pod }) => {
+      const claims = (object.spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name);
+      return containersOf(pod).flatMap((c) => {
+        const where = `${describe(object)} container '${c.name}'`;
+        if (c.securityContext?.readOnlyRootFilesystem !== true) return [`${where}: securityContext.readOnlyRootFilesystem is not true`];
+        return (c.volumeMounts ?? []).flatMap((m: any) => {
+          if (m.readOnly || claims.includes(m.name)) return [];
+          const volume = (pod.volumes ?? []).find((v: any) => v.name === m.name);
+          if (volume?.emptyDir?.sizeLimit) return [];
+          if (volume?.persistentVolumeClaim) return [];
+          return [`${where}: writable mount '${m.mountPath}' is not a size-limited emptyDir or a PVC`];
+        });
+      });
+    }),
+
+  'SA-TOKEN': (objects) =>
+    podWorkloads(objects).flatMap(({ object, pod }) =>
+      pod.automountServiceAccountToken === false ? [] : [`${describe(object)}: spec.template.spec.automountServiceAccountToken is not false`],
+    ),
+
+  'SA-OWN': (objects) => {
+    const accounts = byKind(objects, 'ServiceAccount');
+    const workloads = podWorkloads(objects);
+    return workloads.flatMap(({ object, pod }) => {
+      const name = pod.serviceAccountName;
+      if (!name || name === 'default') return [`${describe(object)}: spec.template.spec.serviceAccountName is '${name ?? 'default'}'`];
+      if (!accounts.some((a) => a.metadata.name === name && a.metadata.namespace === object.metadata.namespace)) {
+        return [`${describe(object)}: ServiceAccount '${name}' is not defined`];
+      }
+      const sharers = workloads.filter((w) => w.pod.serviceAccountName === name && w.object.metadata.namespace === object.metadata.namespace);
+      return sharers.length > 1 ? [`${describe(object)}: ServiceAccount '${name}' is shared with another workload`] : [];
+    });
+  },
+
+  'RES-REQ': (objects) =>
+    forEachContainer(objects, (c, _pod, where) =>
+      c.resources?.requests?.cpu && c.resources?.requests?.memory ? undefined : `${where}: resources.requests lacks cpu or memory`,
+    ),
+
+  'RES-LIM': (objects) =>
+    forEachContainer(objects, (c, _pod, where) => (c.resources?.limits?.memory ? undefined : `${where}: resources.limits.memory is missing`)),
+
+  PROBES: (objects) =>
+    podWorkloads(objects)
+      .filter(({ object }) => object.kind !== 'Job')
+      .flatMap(({ object, pod }) =>
+        (pod.containers ?? []).flatMap((c: any) => {
+          const where = `${describe(object)} container '${c.name}'`;
+          if (!c.livenessProbe) return [`${where}: livenessProbe is missing`];
+          if (!c.readinessProbe) return [`${where}: readinessProbe is missing`];
+          return JSON.stringify(c.livenessProbe) === JSON.stringify(c.readinessProbe) ? [`${where}: livenessProbe equals readinessProbe`] : [];
+        }),
+      ),
+
+  'IMG-PIN': (objects) =>
+    forEachContainer(objects, (c, _pod, where) => {
+      const image: string = c.image ?? '';
+      const pinned = /@sha256:[a-f0-9]{64}$/.test(image) || (/:[\w][\w.-]*$/.test(image.split('/').pop() ?? '') && !image.endsWith(':latest'));
+      if (!pinned) return `${where}: image '${image}' is not pinned by an immutable tag or digest`;
+      return c.imagePullPolicy === 'IfNotPresent' ? undefined : `${where}: imagePullPolicy is ${c.imagePullPolicy}, expected IfNotPresent`;
+    }),
+
+  PDB: (objects) =>
+    multiReplicaWorkloads(objects).flatMap((workload) => {
+      const labels = workload.spec.template.metadata.labels;
+      const pdb = byKind(objects, 'PodDisruptionBudget').find(
+        (p) => p.metadata.namespace === workload.metadata.namespace && selects(p.spec.selector?.matchLabels, labels),
+      );
+      if (!pdb) return [`${describe(workload)}: no PodDisruptionBudget selects its pods`];
+      const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === workload.metadata.name);
+      const minPods = hpa?.spec.minReplicas ?? workload.spec.replicas ?? 1;
+      const allowsEviction = pdb.spec.maxUnavailable !== undefined ? pdb.spec.maxUnavailable >= 1 : pdb.spec.minAvailable < minPods;
+      return allowsEviction ? [] : [`${describe(pdb)}: spec does not allow a single eviction at ${minPods} pods`];
+    }),
+
+  SPREAD: (objects) =>
+    multiReplicaWorkloads(objects).flatMap((workload) => {
+      const pod = workload.spec.template.spec;
+      const spread = (pod.topologySpreadConstraints ?? []).length > 0 || pod.affinity?.podAntiAffinity;
+      return spread ? [] : [`${describe(workload)}: spec.template.spec has no topologySpreadConstraints or podAntiAffinity`];
+    }),
+
+  'HPA-RANGE': (objects, env) => {
+    const hpas = byKind(objects, 'HorizontalPodAutoscaler');
+    return [
+      ...SCALABLE_ROLES.flatMap((role) => {
+        const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === `agent-${role}`);
+        if (!hpa) return [`Deployment agent-${role}: no HorizontalPodAutoscaler`];
+        const { minReplicas, maxReplicas } = env.roles[role];
+        const problems: string[] = [];
+        if (hpa.spec.minReplicas !== minReplicas || hpa.spec.maxReplicas !== maxReplicas) {
+          problems.push(`${describe(hpa)}: range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, environment says ${minReplicas}-${maxReplicas}`);
+        }
+        if (env.name === 'prod') {
+          const [min, max] = PRODUCT_CARD_RANGES[role];
+          if (hpa.spec.minReplicas !== min || hpa.spec.maxReplicas !== max) {
+            problems.push(`${describe(hpa)}: prod range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, product card says ${min}-${max}`);
+          }
+        }
+        return problems;
+      }),
+      ...hpas.flatMap((hpa) => {
+        const problems: string[] = [];
+        if (hpa.spec.minReplicas > hpa.spec.maxReplicas) problems.push(`${describe(hpa)}: minReplicas > maxReplicas`);
+        if (hpa.spec.minReplicas < 2 && !HPA_MIN_REPLICA_EXEMPTIONS[hpa.metadata.name]) {
+          problems.push(`${describe(hpa)}: minReplicas ${hpa.spec.minReplicas} < 2 without a named exemption`);
+        }
+        const target = byKind(objects, hpa.spec.scaleTargetRef.kind).find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name);
+        if (!target) problems.push(`${describe(hpa)}: scaleTargetRef ${hpa.spec.scaleTargetRef.name} does not exist`);
+        else if (target.spec.replicas !== undefined) problems.push(`${describe(target)}: spec.replicas is set although an HPA owns it`);
+        return problems;
+      }),
+    ];
+  },
+
+  'HPA-WORK': (objects) =>
+    byKind(objects, 'HorizontalPodAutoscaler').flatMap((hpa) =>
+      (hpa.spec.metrics ?? []).some((m: any) => m.type === 'External' || m.type === 'Pods')
+        ? []
+        : [`${describe(hpa)}: spec.metrics has no External or Pods metric (scales on CPU alone)`],
+    ),
+
+  SINGLETON: (objects) => {
+    const meta = byKind(objects, 'Deployment').find((d) => d.metadata.name === 'agent-meta');
+    if (!meta) return ['Deployment agent-meta: missing'];
+    return [
+      ...(meta.spec.replicas === 1 ? [] : [`${describe(meta)}: spec.replicas is ${meta.spec.replicas}, must be 1`]),
+      ...(meta.spec.strategy?.type === 'Recreate' ? [] : [`${describe(meta)}: spec.strategy.type is ${meta.spec.strategy?.type}, must be Recreate`]),
+      ...byKind(objects, 'HorizontalPodAutoscaler')
+        .filter((h) => h.spec.scaleTargetRef.name === 'agent-meta')
+        .map((h) => `${describe(h)}: targets the meta singleton`),
+    ];
+  },
+
+  GRACE: (objects) =>
+    podWorkloads(objects)
+      .filter(({ object }) => object.metadata.labels?.['app.kubernetes.io/component'] === 'agent')
+      .flatMap(({ object, pod }) =>
+        (pod.containers as any[]).flatMap((c) => {
+          const grace = Number(envValue(objects, c, ENV.shutdownGraceMs));
+          const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+          const needed = Math.ceil(grace / 1000) + preStop;
+          if (!Number.isFinite(grace)) return [`${describe(object)}: ${ENV.shutdownGraceMs} is not set`];
+          return pod.terminationGracePeriodSeconds > needed
+            ? []
+            : [`${describe(object)}: terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} <= drain ${grace} ms + preStop ${preStop} s`];
+        }),
+      ),
+
+  QUOTA: (objects) => {
+    const quota = byKind(objects, 'ResourceQuota')[0];
+    if (!quota) return ['ResourceQuota: missing'];
+    const need = { pods: 0, cpu: 0, memory: 0, memoryLimits: 0 };
+    for (const { object, pod } of podWorkloads(objects)) {
+      const pods = maxPods(objects, object);
+      need.pods += pods;
+      for (const c of containersOf(pod)) {
+        need.cpu += pods * millicores(c.resources.requests.cpu);
+        need.memory += pods * mebibytes(c.resources.requests.memory);
+        need.memoryLimits += pods * mebibytes(c.resources.limits.memory);
+      }
+    }
+    const hard = quota.spec.hard;
+    const checks: Array<[string, number, number]> = [
+      ['pods', Number(hard.pods), need.pods],
+      ['requests.cpu', millicores(String(hard['requests.cpu'])), need.cpu],
+      ['requests.memory', mebibytes(String(hard['requests.memory'])), need.memory],
+      ['limits.memory', mebibytes(String(hard['limits.memory'])), need.memoryLimits],
+    ];
+    return checks.filter(([, has, needs]) => has < needs).map(([key, has, needs]) => `${describe(quota)}: spec.hard.${key} ${has} < ${needs} needed at max replicas`);
+  },
+
+  'NP-DENY': (objects) =>
+    byKind(objects, 'NetworkPolicy').some(
+      (p) =>
+        Object.keys(p.spec.podSelector ?? {}).length === 0 &&
+        ['Ingress', 'Egress'].every((t) => (p.spec.policyTypes ?? []).includes(t)) &&
+        !p.spec.ingress &&
+        !p.spec.egress,
+    )
+      ? []
+      : ['NetworkPolicy: no default-deny policy for Ingress and Egress'],
+
+  'NP-ALLOW': (objects, env) => {
+    const problems: string[] = [];
+    const ports = egressPorts(objects);
+    const storePort = (s: Environment['redis'], inCluster: number) => (s.mode === 'in-cluster' ? inCluster : s.port);
+    for (const [what, port] of [
+      ['DNS', 53],
+      ['Redis', storePort(env.redis, 6379)],
+      ['Postgres', storePort(env.postgres, 5432)],
+      ['HTTPS to the LLM API', 443],
+    ] as const) {
+      if (!ports.includes(port)) problems.push(`NetworkPolicy: no egress allow for ${what} (port ${port})`);
+    }
+    const scrape = byKind(objects, 'NetworkPolicy').some(
+      (p) =>
+        allowsIngressOnPort(p, METRICS_PORT) &&
+        p.spec.ingress.some((r: any) => r.from?.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === env.monitoringNamespace)),
+    );
+    if (!scrape) problems.push(`NetworkPolicy: no ingress allow on ${METRICS_PORT} from namespace ${env.monitoringNamespace}`);
+    for (const p of byKind(objects, 'NetworkPolicy')) {
+      for (const direction of ['ingress', 'egress'] as const) {
+        for (const rule of p.spec[direction] ?? []) {
+          const peers = rule.from ?? rule.to;
+          const openPeer = !peers || peers.length === 0 || peers.some((peer: any) => peer.ipBlock?.cidr === '0.0.0.0/0' && !peer.ipBlock.except);
+          if (openPeer && !rule.ports) problems.push(`${describe(p)}: spec.${direction} has an allow-all rule`);
+        }
+      }
+    }
+    return problems;
+  },
+
+  'NS-PSS': (objects) =>
+    byKind(objects, 'Namespace').flatMap((ns) =>
+      ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted'
+        ? []
+        : [`${describe(ns)}: label pod-security.kubernetes.io/enforce is not restricted`],
+    ),
+
+  'SECRET-REF': (objects) => [
+    ...byKind(objects, 'Secret')
+      .filter((s) => s.data || s.stringData)
+      .map((s) => `${describe(s)}: a Secret with data in charts-out`),
+    ...forEachContainer(objects, (c, _pod, where) => {
+      const literal = (c.env ?? []).find((e: any) => e.value !== undefined && (CREDENTIAL_NAME.test(e.name) || CREDENTIAL_VALUE.test(e.value)));
+      return literal ? `${where}: env ${literal.name} holds a literal credential` : undefined;
+    }),
+    ...byKind(objects, 'ConfigMap').flatMap((cm) =>
+      Object.entries((cm.data ?? {}) as Record<string, string>)
+        .filter(([key, value]) => CREDENTIAL_NAME.test(key) || CREDENTIAL_VALUE.test(value))
+        .map(([key]) => `${describe(cm)}: data.${key} looks like a credential`),
+    ),
+  ],
+
+  'ENV-ORDER': (objects) =>
+    forEachContainer(objects, (c, _pod, where) => {
+      const names: string[] = (c.env ?? []).map((e: any) => e.name);
+      const refs = (text: string) => [...text.matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]);
+      for (const [index, e] of (c.env ?? []).entries()) {
+        const bad = refs(e.value ?? '').find((ref) => !names.slice(0, index).includes(ref));
+        if (bad) return `${where}: env ${e.name} references $(${bad}) before it is declared`;
+      }
+      const bad = [...(c.command ?? []), ...(c.args ?? [])].flatMap(refs).find((ref) => !names.includes(ref));
+      return bad ? `${where}: command/args reference $(${bad}), which the container does not declare` : undefined;
+    }),
+
+  'MON-SM': (objects) => {
+    const monitors = byKind(objects, 'ServiceMonitor');
+    return byKind(objects, 'Service')
+      .filter((s) => s.metadata.labels?.['app.kubernetes.io/component'] === 'agent')
+      .flatMap((service) => {
+        const metricsPort = service.spec.ports.find((p: any) => p.port === METRICS_PORT);
+        if (!metricsPort) return [`${describe(service)}: no port ${METRICS_PORT}`];
+        const monitor = monitors.find(
+          (m) => selects(m.spec.selector.matchLabels, service.metadata.labels) && m.spec.endpoints.some((e: any) => e.port === metricsPort.name),
+        );
+        return monitor ? [] : [`${describe(service)}: no ServiceMonitor scrapes port '${metricsPort.name}'`];
+      });
+  },
+
+  'MON-RULES': (objects) =>
+    alertRules(objects).flatMap((rule) => {
+      const missing = [
+        ...(rule.labels?.severity ? [] : ['labels.severity']),
+        ...['summary', 'description', 'runbook_url'].filter((a) => !rule.annotations?.[a]).map((a) => `annotations.${a}`),
+        ...(rule.for ? [] : ['for']),
+      ];
+      return missing.length ? [`alert ${rule.alert}: missing ${missing.join(', ')}`] : [];
+    }),
+
+  'MON-CONTRACT': (objects) => {
+    const emitted = new Set(Object.values(METRICS).flatMap(contractSeriesNames));
+    const served = new Map(adapterRules(objects).map(({ rule }) => [rule.name.as, rule]));
+    const fromQueries = allQueries(objects).flatMap((use) =>
+      metricNames(use.expr ?? '')
+        .filter((m) => !emitted.has(m))
+        .map((m) => `${use.where}: uses ${m}, which the runtime does not emit`),
+    );
+    const fromHpas = hpaMetricNames(objects).flatMap((use) =>
+      served.has(use.metric!) ? [] : [`${use.where}: ${use.metric} is served by no adapter rule`],
+    );
+    return [...fromQueries, ...fromHpas];
+  },
+
+  LABELS: (objects) => {
+    const required = ['app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/component'];
+    return [
+      ...objects.flatMap((o) => {
+        const missing = required.filter((l) => !o.metadata.labels?.[l]);
+        return missing.length ? [`${describe(o)}: metadata.labels lacks ${missing.join(', ')}`] : [];
+      }),
+      ...podWorkloads(objects).flatMap(({ object }) => {
+        const problems = selects(object.spec.selector?.matchLabels, object.spec.template.metadata.labels)
+          ? []
+          : [`${describe(object)}: spec.selector does not match the template labels`];
+        if (object.metadata.labels?.['app.kubernetes.io/component'] === 'agent' && !object.metadata.labels?.['agent-hive/role']) {
+          problems.push(`${describe(object)}: agent workload lacks agent-hive/role`);
+        }
+        return problems;
+      }),
+      ...byKind(objects, 'Service').flatMap((s) =>
+        podWorkloads(objects).some(({ object }) => selects(s.spec.selector, object.spec.template.metadata.labels))
+          ? []
+          : [`${describe(s)}: spec.selector matches no workload's pods`],
+      ),
+    ];
+  },
+
+  NAMES: (objects) =>
+    objects.flatMap((o) => {
+      const name = o.metadata.name;
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) return [`${describe(o)}: metadata.name is not a DNS label`];
+      return /-c8[a-z0-9]{6,}$/.test(name) || /-[a-f0-9]{8,}$/.test(name) ? [`${describe(o)}: metadata.name looks hashed`] : [];
+    }),
+};
+
+/** Rules checked elsewhere, by their own tests: the file that proves each. */
+export const RULES_WITH_OWN_TESTS: Record<string, string> = {
+  'MON-PROMQL': 'tests/monitoring/promql.test.ts and tests/monitoring/promtool.test.ts',
+  SCHEMA: 'tests/infra/schema.test.ts',
+};
+
