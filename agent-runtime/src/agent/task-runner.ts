@@ -1,0 +1,188 @@
+import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import type { ContentBlock, Message, MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { Logger } from '../log/logger';
+import { AgentMetrics } from '../metrics/agent-metrics';
+import { Task } from '../queue/task-entry';
+import { TaskOutput, TaskResult } from '../queue/task-result';
+import { FILE_TOOLS, FileToolbox } from '../tools/file-tools';
+import { Workspace } from '../tools/workspace';
+import { LlmUnavailableError } from './llm-errors';
+
+export interface TaskRunnerOptions {
+  readonly model: string;
+  readonly systemPrompt: string;
+  readonly maxTurns: number;
+  readonly maxTokens: number;
+  /** Output tokens per model call. @default 8192 */
+  readonly maxTokensPerCall?: number;
+  /** Total bytes of written files carried in a result. @default 256 KiB */
+  readonly maxResultFileBytes?: number;
+}
+
+const RETRYABLE = new Set([408, 409, 429]);
+
+/**
+ * Works on one task with Claude: a tool loop until `end_turn`, bounded by
+ * turns and tokens. Tool errors go back to the model; a non-retryable API error
+ * fails the task with the API's message and request id.
+ */
+export class TaskRunner {
+  constructor(
+    private readonly client: Anthropic,
+    private readonly options: TaskRunnerOptions,
+    private readonly metrics: AgentMetrics,
+    private readonly role: string,
+  ) {}
+
+  async run(task: Task, workspace: Workspace, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
+    const toolbox = new FileToolbox(workspace);
+    const maxTurns = task.payload.budget?.maxTurns ?? this.options.maxTurns;
+    const maxTokens = task.payload.budget?.maxTokens ?? this.options.maxTokens;
+    const usage = { input_tokens: 0, output_tokens: 0 };
+    const messages: MessageParam[] = [{ role: 'user', content: userPrompt(task) }];
+    let turns = 0;
+    let text = '';
+    const finish = async (status: TaskResult['status'], error?: string): Promise<TaskResult> => ({
+      status,
+      output: { text, files: await this.writtenFiles(toolbox), usage, turns, ...(error ? { error } : {}) } satisfies TaskOutput,
+    });
+
+    for (;;) {
+      if (turns >= maxTurns) return finish('failed', `stopped after ${turns} turns (budget maxTurns ${maxTurns})`);
+      const spent = usage.input_tokens + usage.output_tokens;
+      if (spent >= maxTokens) return finish('failed', `stopped after ${spent} tokens (budget maxTokens ${maxTokens})`);
+
+      let response: Message;
+      try {
+        response = await this.call(messages, Math.min(this.options.maxTokensPerCall ?? 8192, maxTokens - spent), signal);
+      } catch (error) {
+        if (error instanceof LlmUnavailableError || signal.aborted) throw error;
+        return finish('failed', (error as Error).message);
+      }
+      turns++;
+      usage.input_tokens += response.usage.input_tokens;
+      usage.output_tokens += response.usage.output_tokens;
+      const turnText = textOf(response.content);
+      if (turnText) text = turnText;
+      messages.push({ role: 'assistant', content: response.content });
+      logger.info('model turn', { turn: turns, stopReason: response.stop_reason, inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens });
+
+      switch (response.stop_reason) {
+        case 'end_turn':
+        case 'stop_sequence':
+          return finish('succeeded');
+        case 'tool_use':
+          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, logger) });
+          break;
+        case 'pause_turn':
+          // A long server-side turn was paused; sending the conversation back resumes it.
+          break;
+        case 'max_tokens':
+          if (response.content.some((b) => b.type === 'tool_use')) {
+            return finish('failed', 'a tool call was cut off at the output token limit');
+          }
+          messages.push({ role: 'user', content: 'Your reply was cut off at the output token limit. Continue where you stopped.' });
+          break;
+        case 'refusal':
+          return finish('failed', `the model refused the task${turnText ? `: ${turnText}` : ''}`);
+        default:
+          return finish('failed', `the model stopped with '${response.stop_reason}'`);
+      }
+    }
+  }
+
+  /** One Messages API call; the SDK retries 429, 5xx and connection errors with backoff. */
+  private async call(messages: MessageParam[], maxTokens: number, signal: AbortSignal): Promise<Message> {
+    const labels = { role: this.role };
+    const stop = this.metrics.llmDuration.startTimer(labels);
+    try {
+      const response = await this.client.messages.create(
+        { model: this.options.model, max_tokens: maxTokens, system: this.options.systemPrompt, tools: FILE_TOOLS, messages },
+        { signal },
+      );
+      assertMessage(response);
+      this.metrics.llmRequests.inc({ ...labels, status: 'ok' });
+      this.metrics.llmTokens.inc({ ...labels, kind: 'input' }, response.usage.input_tokens);
+      this.metrics.llmTokens.inc({ ...labels, kind: 'output' }, response.usage.output_tokens);
+      return response;
+    } catch (error) {
+      if (error instanceof APIConnectionError) {
+        this.metrics.llmRequests.inc({ ...labels, status: 'connection_error' });
+        throw new LlmUnavailableError(`Messages API unreachable: ${error.message}`);
+      }
+      if (error instanceof APIError) {
+        this.metrics.llmRequests.inc({ ...labels, status: String(error.status ?? 'error') });
+        const detail = `Messages API error ${error.status}: ${apiMessage(error)} (request id ${error.requestID ?? 'none'})`;
+        if (error.status !== undefined && (RETRYABLE.has(error.status) || error.status >= 500)) throw new LlmUnavailableError(detail);
+        throw new Error(detail);
+      }
+      this.metrics.llmRequests.inc({ ...labels, status: 'invalid_response' });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  private async runTools(content: ContentBlock[], toolbox: FileToolbox, logger: Logger): Promise<ToolResultBlockParam[]> {
+    const results: ToolResultBlockParam[] = [];
+    for (const block of content) {
+      if (block.type !== 'tool_use') continue;
+      try {
+        const output = await toolbox.run(block.name, (block.input ?? {}) as Record<string, unknown>);
+        results.push({ type: 'tool_result', tool_use_id: block.id, content: output });
+      } catch (error) {
+        logger.warn('tool failed', { tool: block.name, error: (error as Error).message });
+        results.push({ type: 'tool_result', tool_use_id: block.id, content: (error as Error).message, is_error: true });
+      }
+    }
+    return results;
+  }
+
+  /** The files the agent wrote, as they are now, until the byte budget is spent. */
+  private async writtenFiles(toolbox: FileToolbox): Promise<Record<string, string>> {
+    let budget = this.options.maxResultFileBytes ?? 256 * 1024;
+    const files: Record<string, string> = {};
+    for (const path of [...toolbox.written].sort()) {
+      const content = await toolbox.workspace.readFile(path).catch(() => undefined);
+      if (content === undefined) continue;
+      const bytes = Buffer.byteLength(content);
+      files[path] = bytes <= budget ? content : `[omitted: ${bytes} bytes exceed the result's remaining ${budget} bytes]`;
+      budget -= Math.min(bytes, budget);
+    }
+    return files;
+  }
+}
+
+function userPrompt(task: Task): string {
+  const files = Object.keys(task.payload.files ?? {});
+  return [
+    task.payload.title ? `# ${task.payload.title}\n` : '',
+    task.payload.instructions,
+    files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.',
+  ].join('\n');
+}
+
+function textOf(content: ContentBlock[]): string {
+  return content
+    .filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
+    .map((b) => b.text)
+    .join('\n')
+    .trim();
+}
+
+/** The API's own error message, not the SDK's wrapper text. */
+function apiMessage(error: APIError): string {
+  const body = error.error as { error?: { message?: string } } | undefined;
+  return body?.error?.message ?? error.message;
+}
+
+/** A response the loop can use; anything else is a protocol error that fails the task. */
+function assertMessage(response: Message): void {
+  const ok =
+    response &&
+    Array.isArray(response.content) &&
+    typeof response.stop_reason === 'string' &&
+    typeof response.usage?.input_tokens === 'number' &&
+    typeof response.usage?.output_tokens === 'number';
+  if (!ok) throw new Error('Messages API returned a malformed response (no content, stop_reason or usage)');
+}

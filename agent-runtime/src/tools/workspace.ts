@@ -1,0 +1,112 @@
+import { mkdir, open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PathOutsideWorkspaceError } from './path-outside-workspace-error';
+
+/** Limits on what a task may keep in its workspace. */
+export interface WorkspaceLimits {
+  /** Largest file a tool may read or write. @default 1 MiB */
+  readonly maxFileBytes: number;
+}
+
+export const DEFAULT_WORKSPACE_LIMITS: WorkspaceLimits = { maxFileBytes: 1024 * 1024 };
+
+/**
+ * A per-task directory that file tools cannot leave. Every path is resolved
+ * through the real path of its longest existing ancestor and checked with
+ * path.relative, so `..`, absolute paths and symlinks pointing outside are
+ * refused; a prefix check (`startsWith`) would let `/work-evil` pass for `/work`.
+ */
+export class Workspace {
+  private constructor(
+    /** Real path of the workspace root. */
+    readonly root: string,
+    readonly limits: WorkspaceLimits,
+  ) {}
+
+  static async create(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): Promise<Workspace> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return new Workspace(await realpath(dir), limits);
+  }
+
+  /** The absolute, real location of a relative path inside the workspace. */
+  async resolve(requested: string): Promise<string> {
+    if (typeof requested !== 'string' || requested.length === 0) throw new PathOutsideWorkspaceError(String(requested), 'empty path');
+    if (requested.includes('\0')) throw new PathOutsideWorkspaceError(requested.replace(/\0/g, '\\0'), 'NUL byte in path');
+    if (isAbsolute(requested)) throw new PathOutsideWorkspaceError(requested, 'absolute paths are refused; use a path relative to the workspace');
+    const target = resolve(this.root, requested);
+    this.assertInside(requested, target);
+    // Follow symlinks on the part that exists: a link inside may point outside.
+    let existing = target;
+    const rest: string[] = [];
+    for (;;) {
+      try {
+        const real = await realpath(existing);
+        const resolved = join(real, ...rest);
+        this.assertInside(requested, resolved);
+        return resolved;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existing === this.root) throw error;
+        rest.unshift(relative(dirname(existing), existing));
+        existing = dirname(existing);
+      }
+    }
+  }
+
+  async readFile(path: string): Promise<string> {
+    const file = await this.resolve(path);
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error(`'${path}' is not a file`);
+    if (info.size > this.limits.maxFileBytes) throw new Error(`'${path}' is ${info.size} bytes; the limit is ${this.limits.maxFileBytes}`);
+    return readFile(file, 'utf8');
+  }
+
+  /** Writes through O_NOFOLLOW, so a symlink swapped in after the check is not followed. */
+  async writeFile(path: string, content: string): Promise<void> {
+    const bytes = Buffer.byteLength(content);
+    if (bytes > this.limits.maxFileBytes) throw new Error(`content for '${path}' is ${bytes} bytes; the limit is ${this.limits.maxFileBytes}`);
+    const file = await this.resolve(path);
+    if (file === this.root) throw new Error(`'${path}' is the workspace itself`);
+    await mkdir(dirname(file), { recursive: true });
+    this.assertInside(path, await realpath(dirname(file)));
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Entries of a directory, directories with a trailing slash. */
+  async list(path = '.'): Promise<string[]> {
+    const dir = await this.resolve(path);
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
+  }
+
+  /** Every regular file below the root, as relative paths; symlinks are not followed. */
+  async files(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile()) found.push(relative(this.root, full).split(sep).join('/'));
+      }
+    };
+    await walk(this.root);
+    return found.sort();
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  private assertInside(requested: string, candidate: string): void {
+    const rel = relative(this.root, candidate);
+    if (rel === '') return;
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new PathOutsideWorkspaceError(requested, 'it resolves outside the workspace');
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS } from '../../agent-runtime/src/contract';
+import { AgentProcess } from '../support/agent-process';
+import { FakeMessagesApi, message, text, toolResults, toolUse } from '../support/fake-messages-api';
+import { enqueue, waitForResults } from '../support/hive-streams';
+import { RedisServer } from '../support/redis-server';
+
+let redis: RedisServer;
+beforeAll(async () => (redis = await RedisServer.start()));
+afterAll(async () => redis.destroy());
+
+const agents: AgentProcess[] = [];
+let api: FakeMessagesApi;
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.stop()));
+  await api?.stop();
+  const client = redis.client();
+  await client.flushall();
+  client.disconnect();
+});
+
+describe('an agent on the happy path', () => {
+  it('takes a task, uses the file tools, publishes the result with the files it wrote, and removes the workspace', async () => {
+    api = new FakeMessagesApi((request, call) => {
+      if (call === 1) return toolUse('read_file', { path: 'src/greet.ts' });
+      if (call === 2) {
+        expect(toolResults(request)[0].content).toContain('hello');
+        return toolUse('edit_file', { path: 'src/greet.ts', old_string: 'hello', new_string: 'hello, world' });
+      }
+      if (call === 3) return toolUse('write_file', { path: 'notes/done.md', content: '# done\n' });
+      if (call === 4) return toolUse('list_directory', { path: 'src' });
+      if (call === 5) {
+        expect(toolResults(request)[0].content).toBe('greet.ts');
+        return toolUse('search_files', { text: 'world' });
+      }
+      expect(toolResults(request)[0].content).toContain("src/greet.ts:1: export const greet = 'hello, world';");
+      return message([{ type: 'text', text: 'Changed the greeting.' }], 'end_turn', { input_tokens: 100, output_tokens: 20 });
+    });
+    const baseUrl = await api.start();
+    const agent = await AgentProcess.start({ HIVE_ROLE: 'developer', POD_NAME: 'agent-developer-a', REDIS_URL: redis.url, ANTHROPIC_BASE_URL: baseUrl });
+    agents.push(agent);
+    await agent.waitForReadiness(200);
+
+    const client = redis.client();
+    await enqueue(client, 'developer', 'task-1', {
+      title: 'Greeting',
+      instructions: 'Make the greeting say hello, world.',
+      files: { 'src/greet.ts': "export const greet = 'hello';\n" },
+    });
+    const [result] = await waitForResults(client, 1);
+    client.disconnect();
+
+    expect(result).toMatchObject({ taskId: 'task-1', role: 'developer', agent: 'agent-developer-a', status: 'succeeded' });
+    expect(result.output.text).toBe('Changed the greeting.');
+    expect(result.output.files).toEqual({ 'src/greet.ts': "export const greet = 'hello, world';\n", 'notes/done.md': '# done\n' });
+    expect(result.output.turns).toBe(6);
+    expect(result.output.usage).toEqual({ input_tokens: 150, output_tokens: 45 });
+
+    const first = api.requests[0].body;
+    expect(first.model).toBe('claude-test');
+    expect(first.system).toContain('developer agent');
+    expect(first.tools!.map((t) => t.name)).toEqual(['read_file', 'write_file', 'edit_file', 'list_directory', 'search_files']);
+    const { authorization, 'x-api-key': apiKey } = api.requests[0].headers;
+    expect(apiKey ?? authorization).toMatch(/^(Bearer )?sk-ant-test-key-0123456789$/);
+
+    await agent.waitForLog('task succeeded');
+    expect(readdirSync(agent.env.HIVE_WORKSPACE_DIR)).toEqual([]);
+    expect(existsSync(agent.env.HIVE_WORKSPACE_DIR)).toBe(true);
+
+    const metrics = await agent.metrics();
+    expect(metrics).toContain(`${METRICS.tasksTotal}{role="developer",outcome="succeeded"} 1`);
+    expect(metrics).toContain(`${METRICS.llmRequestsTotal}{role="developer",status="ok"} 6`);
+    expect(metrics).toContain(`${METRICS.llmTokensTotal}{role="developer",kind="input"} 150`);
+    expect(metrics).toMatch(new RegExp(`${METRICS.dispatchLatencySeconds}_count\\{role="developer"\\} 1`));
+    expect(metrics).toContain(`${METRICS.agentReady}{role="developer"} 1`);
+    expect(metrics).toContain(`${METRICS.agentCapacity}{role="developer"} 1`);
+    expect(metrics).toContain('process_resident_memory_bytes');
+  });
+
+  it('never logs the API key or the Redis password', async () => {
+    api = new FakeMessagesApi(() => text('ok'));
+    const baseUrl = await api.start();
+    const password = 'redis-secret-pass-42';
+    const guarded = await RedisServer.start();
+    try {
+      const setup = guarded.client();
+      await setup.config('SET', 'requirepass', password);
+      setup.disconnect();
+      const agent = await AgentProcess.start({ HIVE_ROLE: 'qa', POD_NAME: 'agent-qa-a', REDIS_URL: guarded.url, REDIS_PASSWORD: password, ANTHROPIC_BASE_URL: baseUrl });
+      agents.push(agent);
+      await agent.waitForReadiness(200);
+      const authed = guarded.client(password);
+      await enqueue(authed, 'qa', 'task-secret', { instructions: `echo ${password}` });
+      await waitForResults(authed, 1);
+      authed.disconnect();
+    } finally {
+      await guarded.destroy();
+    }
+    const agent = agents[0];
+    await agent.waitForLog('task succeeded');
+    const everything = JSON.stringify(agent.logs) + agent.stderr + (await agent.metrics());
+    expect(everything).not.toContain('sk-ant-test-key-0123456789');
+    expect(everything).not.toContain(password);
+    expect(agent.logs.some((l) => l.event === 'task started' && l.taskId === 'task-secret')).toBe(true);
+  });
+});
