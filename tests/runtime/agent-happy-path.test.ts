@@ -1,28 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../agent-runtime/src/contract';
-import { AgentProcess } from '../support/agent-process';
-import { FakeMessagesApi, message, text, toolResults, toolUse } from '../support/fake-messages-api';
+import { message, text, toolResults, toolUse } from '../support/fake-messages-api';
+import { useHive } from '../support/hive-fixture';
 import { enqueue, waitForResults } from '../support/hive-streams';
 import { RedisServer } from '../support/redis-server';
 
-let redis: RedisServer;
-beforeAll(async () => (redis = await RedisServer.start()));
-afterAll(async () => redis.destroy());
-
-const agents: AgentProcess[] = [];
-let api: FakeMessagesApi;
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.stop()));
-  await api?.stop();
-  const client = redis.client();
-  await client.flushall();
-  client.disconnect();
-});
+const hive = useHive();
 
 describe('an agent on the happy path', () => {
   it('takes a task, uses the file tools, publishes the result with the files it wrote, and removes the workspace', async () => {
-    api = new FakeMessagesApi((request, call) => {
+    const api = await hive.api((request, call) => {
       if (call === 1) return toolUse('read_file', { path: 'src/greet.ts' });
       if (call === 2) {
         expect(toolResults(request)[0].content).toContain('hello');
@@ -37,19 +25,16 @@ describe('an agent on the happy path', () => {
       expect(toolResults(request)[0].content).toContain("src/greet.ts:1: export const greet = 'hello, world';");
       return message([{ type: 'text', text: 'Changed the greeting.' }], 'end_turn', { input_tokens: 100, output_tokens: 20 });
     });
-    const baseUrl = await api.start();
-    const agent = await AgentProcess.start({ HIVE_ROLE: 'developer', POD_NAME: 'agent-developer-a', REDIS_URL: redis.url, ANTHROPIC_BASE_URL: baseUrl });
-    agents.push(agent);
+    const agent = await hive.startAgent('developer', 'agent-developer-a');
     await agent.waitForReadiness(200);
 
-    const client = redis.client();
+    const client = hive.client();
     await enqueue(client, 'developer', 'task-1', {
       title: 'Greeting',
       instructions: 'Make the greeting say hello, world.',
       files: { 'src/greet.ts': "export const greet = 'hello';\n" },
     });
     const [result] = await waitForResults(client, 1);
-    client.disconnect();
 
     expect(result).toMatchObject({ taskId: 'task-1', role: 'developer', agent: 'agent-developer-a', status: 'succeeded' });
     expect(result.output.text).toBe('Changed the greeting.');
@@ -79,29 +64,26 @@ describe('an agent on the happy path', () => {
   });
 
   it('never logs the API key or the Redis password', async () => {
-    api = new FakeMessagesApi(() => text('ok'));
-    const baseUrl = await api.start();
+    await hive.api(() => text('ok'));
     const password = 'redis-secret-pass-42';
     const guarded = await RedisServer.start();
     try {
       const setup = guarded.client();
       await setup.config('SET', 'requirepass', password);
       setup.disconnect();
-      const agent = await AgentProcess.start({ HIVE_ROLE: 'qa', POD_NAME: 'agent-qa-a', REDIS_URL: guarded.url, REDIS_PASSWORD: password, ANTHROPIC_BASE_URL: baseUrl });
-      agents.push(agent);
+      const agent = await hive.startAgent('qa', 'agent-qa-a', { REDIS_URL: guarded.url, REDIS_PASSWORD: password });
       await agent.waitForReadiness(200);
       const authed = guarded.client(password);
       await enqueue(authed, 'qa', 'task-secret', { instructions: `echo ${password}` });
       await waitForResults(authed, 1);
       authed.disconnect();
+      await agent.waitForLog('task succeeded');
+      const everything = JSON.stringify(agent.logs) + agent.stderr + (await agent.metrics());
+      expect(everything).not.toContain('sk-ant-test-key-0123456789');
+      expect(everything).not.toContain(password);
+      expect(agent.logs.some((l) => l.event === 'task started' && l.taskId === 'task-secret')).toBe(true);
     } finally {
       await guarded.destroy();
     }
-    const agent = agents[0];
-    await agent.waitForLog('task succeeded');
-    const everything = JSON.stringify(agent.logs) + agent.stderr + (await agent.metrics());
-    expect(everything).not.toContain('sk-ant-test-key-0123456789');
-    expect(everything).not.toContain(password);
-    expect(agent.logs.some((l) => l.event === 'task started' && l.taskId === 'task-secret')).toBe(true);
   });
 });

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
+import { AgentProcess } from '../support/agent-process';
+
+const VALID = {
+  HIVE_ROLE: 'developer',
+  POD_NAME: 'agent-developer-1',
+  REDIS_URL: 'redis://redis:6379',
+  ANTHROPIC_API_KEY: 'sk-ant-secret-value',
+  ANTHROPIC_MODEL: 'claude-sonnet-4-5',
+};
+
+describe('runtime configuration', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig(VALID)).toMatchObject({
+      role: 'developer',
+      consumer: 'agent-developer-1',
+      workspaceDir: '/app/workspace',
+      healthPort: 8080,
+      metricsPort: 9090,
+      concurrency: 1,
+      claimIdleMs: 60_000,
+      maxDeliveries: 5,
+      shutdownGraceMs: 30_000,
+    });
+  });
+
+  it.each([
+    [{ HIVE_ROLE: undefined }, 'Expected `HIVE_ROLE` to be set'],
+    [{ HIVE_ROLE: 'wizard' }, 'Expected `HIVE_ROLE` to be one of architect, developer, qa, meta, got `wizard`'],
+    [{ POD_NAME: '' }, 'Expected `POD_NAME` to be set'],
+    [{ REDIS_URL: 'http://redis:6379' }, 'Expected `REDIS_URL` to use redis: or rediss:, got `http:`'],
+    [{ REDIS_URL: 'not a url' }, 'Expected `REDIS_URL` to be a URL, got `not a url`'],
+    [{ ANTHROPIC_API_KEY: undefined }, 'Expected `ANTHROPIC_API_KEY` to be set'],
+    [{ ANTHROPIC_MODEL: ' ' }, 'Expected `ANTHROPIC_MODEL` to be set'],
+    [{ HIVE_CONCURRENCY: '-3' }, 'Expected `HIVE_CONCURRENCY` to be an integer from 1 to 64, got `-3`'],
+    [{ HIVE_CONCURRENCY: '2.5' }, 'Expected `HIVE_CONCURRENCY` to be an integer from 1 to 64, got `2.5`'],
+    [{ HIVE_CLAIM_IDLE_MS: 'soon' }, 'Expected `HIVE_CLAIM_IDLE_MS` to be an integer from 100'],
+    [{ HIVE_METRICS_PORT: '8080' }, 'Expected `HIVE_HEALTH_PORT` and `HIVE_METRICS_PORT` to differ, both are 8080'],
+    [{ HIVE_WORKSPACE_DIR: 'relative/dir' }, 'Expected `HIVE_WORKSPACE_DIR` to be an absolute path'],
+  ])('rejects %o with a message naming the variable', (override, message) => {
+    expect(() => loadConfig({ ...VALID, ...override })).toThrow(message);
+  });
+
+  it('hides a password in REDIS_URL from its messages', () => {
+    expect(() => loadConfig({ ...VALID, REDIS_URL: 'http://user:hunter2@redis' })).toThrow(/`http:`/);
+    try {
+      loadConfig({ ...VALID, REDIS_URL: 'ftp://user:hunter2@redis' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('makes the entry point exit non-zero with one clear line before connecting anywhere', async () => {
+    const agent = await AgentProcess.start({ ...VALID, REDIS_URL: 'redis://127.0.0.1:1', HIVE_CONCURRENCY: '0' });
+    const exit = await agent.exited;
+    expect(exit.code).toBe(1);
+    expect(agent.stderr).toBe('agent-runtime: invalid configuration: Expected `HIVE_CONCURRENCY` to be an integer from 1 to 64, got `0`\n');
+    expect(agent.logs).toEqual([]);
+  });
+
+  it('never puts the API key in its error messages', async () => {
+    const agent = await AgentProcess.start({ ...VALID, HIVE_MAX_TOKENS: 'many' });
+    expect((await agent.exited).code).toBe(1);
+    expect(agent.stderr).toContain('HIVE_MAX_TOKENS');
+    expect(agent.stderr).not.toContain('sk-ant-secret-value');
+  });
+});
