@@ -66,7 +66,14 @@ export class AgentProcess {
 
   /** Waits until /readyz answers `status`. */
   async waitForReadiness(status: 200 | 503, timeoutMs = 15_000): Promise<void> {
-    await waitFor(async () => (await this.get('/readyz').catch(() => ({ status: 0 }))).status === status, timeoutMs, `/readyz ${status}`);
+    await waitFor(
+      async () => {
+        if (this.process.exitCode !== null) throw new Error(`agent exited with ${this.process.exitCode}: ${this.stderr}${JSON.stringify(this.logs.slice(-3))}`);
+        return (await this.get('/readyz').catch(() => ({ status: 0 }))).status === status;
+      },
+      timeoutMs,
+      `/readyz ${status}`,
+    );
   }
 
   async waitForLog(event: string, timeoutMs = 15_000, match: (line: AgentLogLine) => boolean = () => true): Promise<AgentLogLine> {
