@@ -1,0 +1,50 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { parseAllDocuments, stringify } from 'yaml';
+import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
+import { environmentApp } from '../chart/environment-app';
+import { Environment } from '../environment/environment-schema';
+import { HiveSecrets, HiveSecretsArgs } from './hive-secrets';
+
+export interface HiveDeploymentArgs {
+  readonly environment: Environment;
+  /** Image per role: the references the stack builds (content-hash tags). */
+  readonly images: Readonly<Record<AgentRole, string>>;
+  /** kubeconfig context of the cluster. */
+  readonly kubeContext: string;
+  /** Write manifests here instead of applying them (the provider's renderYamlToDirectory). */
+  readonly renderYamlToDirectory?: string;
+  readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
+}
+
+/**
+ * Deploys exactly what `cdk8s synth` renders for the environment: the
+ * Namespace first, then the Secrets into it, then every other object.
+ */
+export class HiveDeployment extends pulumi.ComponentResource {
+  readonly deploymentNames: Record<AgentRole, string>;
+
+  constructor(name: string, args: HiveDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('agent-hive:kubernetes:HiveDeployment', name, {}, opts);
+    const provider = new k8s.Provider(
+      'kubernetes',
+      { context: args.kubeContext, enableServerSideApply: true, renderYamlToDirectory: args.renderYamlToDirectory },
+      { parent: this },
+    );
+    const { chart, app } = environmentApp(args.environment, { ...args.images });
+    const objects = parseAllDocuments(app.synthYaml()).map((d) => d.toJS() as { kind: string });
+    const namespaceObjects = objects.filter((o) => o.kind === 'Namespace');
+    const rest = objects.filter((o) => o.kind !== 'Namespace');
+
+    const namespace = new k8s.yaml.ConfigGroup('namespace', { yaml: toYaml(namespaceObjects) }, { parent: this, provider });
+    const secrets = new HiveSecrets('secrets', { ...args.secrets, namespace: args.environment.namespace }, { parent: this, provider, dependsOn: [namespace] });
+    new k8s.yaml.ConfigGroup('agent-hive', { yaml: toYaml(rest) }, { parent: this, provider, dependsOn: [namespace, secrets] });
+
+    this.deploymentNames = Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>;
+    this.registerOutputs({ deploymentNames: this.deploymentNames });
+  }
+}
+
+function toYaml(objects: object[]): string {
+  return objects.map((o) => stringify(o)).join('---\n');
+}

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { roleImages } from '../chart/environment-app';
+import { parseEnvironment } from '../environment/parse-environment';
+import { computeImageTags } from '../images/image-tags';
+import { AgentImages } from './agent-images';
+import { HiveDeployment } from './hive-deployment';
+
+/**
+ * The Pulumi program: one stack per environment. All config is read and
+ * validated here, before any resource exists, so a bad stack creates nothing.
+ * The environment comes from the same `agent-hive:environment` key synth reads.
+ */
+const repoRoot = resolve(__dirname, '..', '..');
+const config = new pulumi.Config();
+const environment = parseEnvironment(pulumi.getStack(), config.requireObject('environment'));
+const kubeContext = config.require('kubeContext');
+const renderYamlToDirectory = config.get('renderYamlToDirectory');
+const registryUsername = config.get('registryUsername');
+const registryAuth = registryUsername ? { username: registryUsername, password: config.requireSecret('registryPassword') } : undefined;
+const secrets = {
+  anthropicApiKey: config.requireSecret('anthropicApiKey'),
+  redisPassword: config.requireSecret('redisPassword'),
+  postgresPassword: environment.postgres.mode === 'in-cluster' ? config.requireSecret('postgresPassword') : undefined,
+};
+
+const tags = computeImageTags(repoRoot);
+const images = new AgentImages('agent-images', { repoRoot, registry: environment.image.registry, tags, registryAuth });
+const deployment = new HiveDeployment(
+  'agent-hive',
+  { environment, images: roleImages(environment, tags), kubeContext, renderYamlToDirectory, secrets },
+  { dependsOn: [images] },
+);
+
+export const namespace = environment.namespace;
+export const imageReferences = images.references;
+export const deploymentNames = deployment.deploymentNames;

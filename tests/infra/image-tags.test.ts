@@ -1,0 +1,49 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BASE_IMAGE_INPUTS, computeImageTags, roleImageInputs } from '../../infra/images/image-tags';
+import { REPO_ROOT } from '../support/repo';
+
+let copy: string;
+beforeEach(() => {
+  copy = mkdtempSync(join(tmpdir(), 'hive-tags-'));
+  for (const input of [...BASE_IMAGE_INPUTS, ...['architect', 'developer', 'qa', 'meta'].flatMap((r) => roleImageInputs(r as 'qa'))]) {
+    try {
+      cpSync(join(REPO_ROOT, input), join(copy, input), { recursive: true });
+    } catch {
+      // an input that does not exist yet hashes as absent, in both trees
+    }
+  }
+});
+afterEach(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('image tags', () => {
+  it('are content hashes: the same inputs give the same tags wherever the tree lives', () => {
+    expect(computeImageTags(copy)).toEqual(computeImageTags(REPO_ROOT));
+    expect(computeImageTags(REPO_ROOT).base).toMatch(/^ctx-[0-9a-f]{20}$/);
+  });
+
+  it('change every tag when the runtime source changes', () => {
+    const before = computeImageTags(copy);
+    appendFileSync(join(copy, 'agent-runtime/src/contract.ts'), '\n// changed\n');
+    const after = computeImageTags(copy);
+    expect(after.base).not.toBe(before.base);
+    for (const role of ['architect', 'developer', 'qa', 'meta'] as const) expect(after.roles[role]).not.toBe(before.roles[role]);
+  });
+
+  it("change only one role's tag when only its prompt changes", () => {
+    const before = computeImageTags(copy);
+    writeFileSync(join(copy, 'agent-runtime/prompts/qa.md'), 'a new qa prompt');
+    const after = computeImageTags(copy);
+    expect(after.base).toBe(before.base);
+    expect(after.roles.qa).not.toBe(before.roles.qa);
+    expect(after.roles.developer).toBe(before.roles.developer);
+  });
+
+  it('ignore files outside the build inputs (tests, infra, build output)', () => {
+    const before = computeImageTags(copy);
+    writeFileSync(join(copy, 'README.md'), 'docs');
+    expect(computeImageTags(copy)).toEqual(before);
+  });
+});

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { vi } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { waitFor } from '../support/agent-process';
+import { REPO_ROOT } from '../support/repo';
+
+/** A resource the program registered, as the mocks saw it. */
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: any;
+}
+
+/** Pulumi's wire form of a secret value. */
+export const SECRET_SIG = { key: '4dabf18193072939515e22adb298388d', value: '1b47061264138c4ac30d75fd1eb44270' };
+
+/** The config of `Pulumi.<stack>.yaml` as `pulumi.Config` sees it, plus secrets the way `config set --secret` adds them. */
+export function stackConfig(stack: string, secrets: Record<string, string>): Record<string, string> {
+  const file = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
+  const config = Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
+  return { ...config, ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`agent-hive:${k}`, v])) };
+}
+
+/**
+ * Runs the real program (infra/pulumi/main.ts) under Pulumi's runtime mocks
+ * with the given config, and returns what it registered and exported once
+ * registration has settled. There is no Pulumi CLI or cluster here.
+ */
+export async function runProgram(stack: string, config: Record<string, string>): Promise<{ resources: Registered[]; outputs: Record<string, unknown> }> {
+  const resources: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      // ConfigGroup asks the provider to decode YAML; answer as the provider would.
+      call: (args) => (args.token === 'kubernetes:yaml:decode' ? { result: parseAllDocuments(args.inputs.text).map((d) => d.toJS()) } : args.inputs),
+    },
+    'agent-hive',
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(config).filter((k) => /(ApiKey|Password)$/.test(k)),
+  );
+  vi.resetModules();
+  const program = (await import('../../infra/pulumi/main')) as Record<string, unknown>;
+  let count = -1;
+  await waitFor(
+    async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const settled = resources.length === count;
+      count = resources.length;
+      return settled;
+    },
+    20_000,
+    'resource registration to settle',
+  );
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program)) outputs[name] = await resolveOutputs(value);
+  return { resources, outputs };
+}
+
+async function resolveOutputs(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return new Promise((resolve) => value.apply(resolve));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)])));
+  }
+  return value;
+}

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { loadEnvironment } from '../../infra/environment/stack-files';
+import { describe as name, KubeObject, loadChartsOut } from '../support/manifests';
+import { REPO_ROOT } from '../support/repo';
+import { Registered, runProgram, SECRET_SIG, stackConfig } from './pulumi-harness';
+
+const SECRETS = { anthropicApiKey: 'sk-ant-pulumi-test', redisPassword: 'redis-pass-test', postgresPassword: 'pg-pass-test' };
+const kubernetesObjects = (resources: Registered[]) =>
+  resources.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
+
+for (const stack of ['staging', 'prod']) {
+  describe(`the Pulumi program for ${stack}`, async () => {
+    const environment = loadEnvironment(REPO_ROOT, stack);
+    const { resources, outputs } = await runProgram(stack, stackConfig(stack, SECRETS));
+    const images = resources.filter((r) => r.type === 'docker:index/image:Image');
+    const k8sObjects = kubernetesObjects(resources);
+
+    it('builds the base image and one image per role from agent-runtime, into the stack registry', () => {
+      expect(images.map((i) => i.name).sort()).toEqual(['agent-architect', 'agent-base', 'agent-developer', 'agent-meta', 'agent-qa']);
+      for (const image of images) {
+        expect(image.inputs.imageName.startsWith(`${environment.image.registry}/${image.name}:ctx-`)).toBe(true);
+        expect(image.inputs.build.context).toBe(REPO_ROOT);
+        expect(image.inputs.build.dockerfile).toBe(join(REPO_ROOT, 'agent-runtime', `Dockerfile.${image.name}`));
+      }
+      const base = images.find((i) => i.name === 'agent-base')!;
+      for (const role of images.filter((i) => i.name !== 'agent-base')) expect(role.inputs.build.args.BASE).toBe(base.inputs.imageName);
+    });
+
+    it('runs every agent Deployment on exactly the image the stack builds', () => {
+      const built = new Set(images.map((i) => i.inputs.imageName));
+      const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
+      expect(deployments).toHaveLength(4);
+      for (const d of deployments) expect(built.has(d.inputs.spec.template.spec.containers[0].image), d.name).toBe(true);
+      expect(outputs.imageReferences).toEqual(
+        Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.inputs.imageName])),
+      );
+    });
+
+    it("deploys into the stack's namespace with its HPA ranges, and exports no secret", () => {
+      expect(outputs.namespace).toBe(environment.namespace);
+      expect(k8sObjects.find((r) => r.type === 'kubernetes:core/v1:Namespace')!.inputs.metadata.name).toBe(environment.namespace);
+      for (const role of SCALABLE_ROLES) {
+        const hpa = k8sObjects.find((r) => r.type === 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler' && r.inputs.metadata.name === `agent-${role}`)!;
+        expect([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas]).toEqual([environment.roles[role].minReplicas, environment.roles[role].maxReplicas]);
+      }
+      expect(outputs.deploymentNames).toEqual({ architect: 'agent-architect', developer: 'agent-developer', qa: 'agent-qa', meta: 'agent-meta' });
+      const exported = JSON.stringify(outputs);
+      for (const secret of Object.values(SECRETS)) expect(exported).not.toContain(secret);
+    });
+
+    it('creates the Secrets from secret config, with their values marked secret', () => {
+      const secrets = k8sObjects.filter((r) => r.type === 'kubernetes:core/v1:Secret');
+      const expected = environment.postgres.mode === 'in-cluster' ? ['agent-hive-anthropic', 'agent-hive-postgres', 'agent-hive-redis'] : ['agent-hive-anthropic', 'agent-hive-redis'];
+      expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(expected);
+      for (const secret of secrets) {
+        expect(secret.inputs.metadata.namespace).toBe(environment.namespace);
+        expect(secret.inputs.stringData[SECRET_SIG.key], secret.name).toBe(SECRET_SIG.value);
+      }
+      const anthropic = secrets.find((s) => s.inputs.metadata.name === 'agent-hive-anthropic')!;
+      expect(anthropic.inputs.stringData.value).toEqual({ 'api-key': SECRETS.anthropicApiKey });
+    });
+
+    it(`deploys the same set of Kubernetes objects as charts-out/${stack}`, () => {
+      const strip = (o: any) => {
+        const copy = structuredClone(o);
+        for (const c of copy.spec?.template?.spec?.containers ?? []) delete c.image;
+        return copy;
+      };
+      const deployed = k8sObjects.filter((r) => r.type !== 'kubernetes:core/v1:Secret').map((r) => strip(r.inputs) as KubeObject);
+      const committed = loadChartsOut().find((e) => e.env === stack)!.objects.map(strip);
+      expect(deployed.map(name).sort()).toEqual(committed.map(name).sort());
+      for (const object of committed) expect(deployed.find((d) => name(d) === name(object)), name(object)).toEqual(object);
+    });
+  });
+}
