@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   }
   const secrets = [config.anthropicApiKey, config.redisPassword ?? ''];
   const logger = createLogger({ role: config.role, agent: config.consumer }, secrets);
-  const agent = new Agent(config, { logger, processStartMs });
+  let agent: Agent;
+  try {
+    agent = new Agent(config, { logger, processStartMs });
+  } catch (error) {
+    // A missing prompt file, for example: a broken image, not a transient fault.
+    logger.error('cannot start', { error: (error as Error).message });
+    process.exit(1);
+  }
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -48,7 +48,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
     Object.keys(config).filter((k) => /(ApiKey|Password)$/.test(k)),
   );
   vi.resetModules();
-  const program = (await import('../../infra/pulumi/main')) as Record<string, unknown>;
+  const program = (await import('../../infra/pulumi/main.js')) as Record<string, unknown>;
   let count = -1;
   await waitFor(
     async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../agent-runtime/src/contract';
-import { message, text, toolResults, toolUse } from '../support/fake-messages-api';
+import { message, text, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { enqueue, waitForResults } from '../support/hive-streams';
 import { RedisServer } from '../support/redis-server';
@@ -10,7 +10,8 @@ const hive = useHive();
 
 describe('an agent on the happy path', () => {
   it('takes a task, uses the file tools, publishes the result with the files it wrote, and removes the workspace', async () => {
-    const api = await hive.api((request, call) => {
+    const api = await hive.api((request) => {
+      const call = turnOf(request);
       if (call === 1) return toolUse('read_file', { path: 'src/greet.ts' });
       if (call === 2) {
         expect(toolResults(request)[0].content).toContain('hello');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { text, toolResults, toolUse } from '../support/fake-messages-api';
+import { text, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { enqueue, waitForResults } from '../support/hive-streams';
 
@@ -22,11 +22,12 @@ describe('an agent whose model tries to leave the workspace', () => {
       toolUse('list_directory', { path: '..' }),
     ];
     const errors: string[] = [];
-    await hive.api((request, call) => {
+    await hive.api((request) => {
+      const call = turnOf(request);
       if (call > 1) {
         const [result] = toolResults(request);
         expect(result.is_error).toBe(true);
-        errors.push(result.content);
+        errors[call - 2] = result.content;
       }
       return attempts[call - 1] ?? text('gave up');
     });

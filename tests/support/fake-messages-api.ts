@@ -37,6 +37,15 @@ export function apiError(status: number, type: string, text: string, requestId =
   return { status, body: { type: 'error', error: { type, message: text } }, headers: { 'request-id': requestId, 'retry-after': '0' } };
 }
 
+/**
+ * Which model turn a request asks for (1 for the first), from the conversation
+ * itself: a request the SDK retries asks for the same turn again, where a call
+ * counter would move on.
+ */
+export function turnOf(request: RecordedRequest): number {
+  return request.body.messages.filter((m) => m.role === 'assistant').length + 1;
+}
+
 /** The tool results the agent sent back in its latest message. */
 export function toolResults(request: RecordedRequest): Array<{ content: string; is_error?: boolean }> {
   const last = request.body.messages[request.body.messages.length - 1];

@@ -1,0 +1,112 @@
+/**
+ * Builds the agent images: the runtime base, then one image per role on it.
+ * Tags are the content hashes the manifests and the Pulumi program use
+ * (infra/images/image-tags.ts). Each role image is smoke-tested; only when
+ * every test passes are the images tagged `good` (and pushed with --push). A
+ * failure leaves the previous `good` tags alone and exits 1.
+ *
+ *   npm run images -- [--dry-run] [--push] [--registry R | --stack S] [--node-image REF] [--engine docker|buildah]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AGENT_ROLES } from '../agent-runtime/src/contract';
+import { loadEnvironment } from '../infra/environment/stack-files';
+import { computeImageTags, imageReference } from '../infra/images/image-tags';
+import { FakeMessagesApi, text } from '../tests/support/fake-messages-api';
+import { RedisServer } from '../tests/support/redis-server';
+import { BuildSpec, Buildah, ContainerEngine, Docker } from './images/container-engine';
+import { smokeTest } from './images/image-smoke-test';
+import { ensureLocalNodeBase } from './images/local-node-base';
+
+const GOOD = 'good';
+const MAX_IMAGE_MB = 250;
+const repoRoot = resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      push: { type: 'boolean', default: false },
+      registry: { type: 'string' },
+      stack: { type: 'string' },
+      'node-image': { type: 'string' },
+      engine: { type: 'string' },
+    },
+  });
+  const registry = values.registry ?? (values.stack ? loadEnvironment(repoRoot, values.stack).image.registry : 'localhost/agent-hive');
+  const tags = computeImageTags(repoRoot);
+  const base = imageReference(registry, 'base', tags.base);
+  const dockerfile = (name: string) => join(repoRoot, 'agent-runtime', `Dockerfile.agent-${name}`);
+  const roles: Array<{ role: (typeof AGENT_ROLES)[number]; spec: BuildSpec }> = AGENT_ROLES.map((role) => ({
+    role,
+    spec: { reference: imageReference(registry, role, tags.roles[role]), dockerfile: dockerfile(role), context: repoRoot, args: { BASE: base, REVISION: gitRevision() } },
+  }));
+
+  console.log(`plan (registry ${registry}):`);
+  console.log(`  build ${base}  (${dockerfile('base')})`);
+  for (const { spec } of roles) console.log(`  build ${spec.reference}  FROM the base`);
+  console.log(`  smoke-test each role image, then tag each :${GOOD}${values.push ? ' and push' : ''}`);
+  if (values['dry-run']) return;
+
+  const engine: ContainerEngine = values.engine === 'docker' || (values.engine === undefined && Docker.available()) ? new Docker() : new Buildah();
+  const nodeImage = values['node-image'] ?? (engine.name === 'buildah' ? ensureLocalNodeBase((l) => console.log(`  ${l}`)) : undefined);
+  console.log(`engine: ${engine.name}${nodeImage ? `, Node base ${nodeImage}` : ''}`);
+
+  const specs: BuildSpec[] = [{ reference: base, dockerfile: dockerfile('base'), context: repoRoot, args: nodeImage ? { NODE_IMAGE: nodeImage } : {} }, ...roles.map((r) => r.spec)];
+  for (const spec of specs) {
+    // The tag is a content hash: an image that exists is already what this tree builds.
+    if (engine.exists(spec.reference)) {
+      console.log(`unchanged ${spec.reference}`);
+      continue;
+    }
+    const start = Date.now();
+    engine.build(spec);
+    console.log(`built ${spec.reference} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  }
+
+  const redis = await RedisServer.start();
+  const api = new FakeMessagesApi(() => text('smoke ok'));
+  const apiUrl = await api.start();
+  const report: Record<string, { image: string; sizeMb: number } & Awaited<ReturnType<typeof smokeTest>>> = {};
+  try {
+    for (const { role, spec } of roles) {
+      const sizeMb = Math.round(engine.sizeBytes(spec.reference) / 1e6);
+      if (sizeMb >= MAX_IMAGE_MB) throw new Error(`${spec.reference} is ${sizeMb} MB, over the ${MAX_IMAGE_MB} MB budget`);
+      const result = await smokeTest(engine, spec.reference, role, redis, api, apiUrl).catch((error: Error) => {
+        throw new Error(`smoke test of ${spec.reference} failed: ${error.message}`);
+      });
+      report[role] = { image: spec.reference, sizeMb, ...result };
+      console.log(`smoke ok ${role}: spawn ${result.spawnSecondsInside.toFixed(2)} s inside (${result.spawnToReadyMs} ms with container creation), stopped in ${result.stopMs} ms, ${sizeMb} MB`);
+    }
+  } finally {
+    await api.stop();
+    await redis.destroy();
+  }
+
+  for (const spec of specs) {
+    const good = `${spec.reference.slice(0, spec.reference.lastIndexOf(':'))}:${GOOD}`;
+    engine.tag(spec.reference, good);
+    if (values.push) {
+      engine.push(spec.reference);
+      engine.push(good);
+    }
+    console.log(`${values.push ? 'pushed' : 'tagged'} ${good}`);
+  }
+  mkdirSync(join(repoRoot, '.bench'), { recursive: true });
+  writeFileSync(join(repoRoot, '.bench', 'images.json'), `${JSON.stringify({ engine: engine.name, nodeImage, images: report }, null, 2)}\n`);
+}
+
+function gitRevision(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().catch((error) => {
+  console.error(`\nimages: ${(error as Error).message}\nThe previous :${GOOD} tags are unchanged.`);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One image build: a Dockerfile, its context and build arguments. */
+export interface BuildSpec {
+  readonly reference: string;
+  readonly dockerfile: string;
+  readonly context: string;
+  readonly args: Readonly<Record<string, string>>;
+}
+
+/** A container started for a smoke test. */
+export interface RunningContainer {
+  /** Sends SIGTERM to the agent process inside. */
+  terminate(): void;
+  readonly exited: Promise<number | null>;
+  readonly output: () => string;
+  /** Paths written outside the allowed ones since start, when the engine can tell. */
+  writtenOutside(allowed: readonly string[]): string[] | undefined;
+  remove(): void;
+}
+
+export interface ContainerEngine {
+  readonly name: 'docker' | 'buildah';
+  exists(reference: string): boolean;
+  build(spec: BuildSpec): void;
+  tag(source: string, target: string): void;
+  push(reference: string): void;
+  sizeBytes(reference: string): number;
+  /** Runs the image's entry point with `env`, on the host network. */
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer;
+}
+
+function run(command: string, args: readonly string[], what: string): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${what} failed (${command} ${args.join(' ')}):\n${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+/** Daemonless builds; `vfs` storage works where overlay mounts are not allowed. */
+export class Buildah implements ContainerEngine {
+  readonly name = 'buildah' as const;
+  private readonly global = ['--storage-driver', 'vfs'];
+
+  exists(reference: string): boolean {
+    return spawnSync('buildah', [...this.global, 'inspect', '--type', 'image', reference], { stdio: 'ignore' }).status === 0;
+  }
+
+  build(spec: BuildSpec): void {
+    const args = Object.entries(spec.args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    run('buildah', [...this.global, 'bud', '--isolation', 'chroot', '--layers', '-q', '-f', spec.dockerfile, ...args, '-t', spec.reference, spec.context], `building ${spec.reference}`);
+  }
+
+  tag(source: string, target: string): void {
+    run('buildah', [...this.global, 'tag', source, target], `tagging ${target}`);
+  }
+
+  push(reference: string): void {
+    run('buildah', [...this.global, 'push', reference, `docker://${reference}`], `pushing ${reference}`);
+  }
+
+  sizeBytes(reference: string): number {
+    return Number(run('buildah', [...this.global, 'images', '--format', '{{.Size}}', '--noheading', reference], 'size').trim().split('\n')[0].replace(/[^\d.]/g, '')) * 1e6;
+  }
+
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer {
+    const container = run('buildah', [...this.global, 'from', '-q', reference], `creating a container of ${reference}`).trim();
+    const startedAt = Date.now();
+    const envArgs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+    const child = spawn('buildah', [...this.global, 'run', '--isolation', 'chroot', ...envArgs, container, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (c) => (output += c));
+    child.stderr!.on('data', (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const global = this.global;
+    return {
+      // buildah does not forward signals: signalling it kills the container. Signal the agent itself.
+      terminate: () => process.kill(agentPid(child), 'SIGTERM'),
+      exited,
+      output: () => output,
+      writtenOutside(allowed) {
+        const mount = run('buildah', [...global, 'mount', container], 'mounting').trim();
+        try {
+          const changed = execFileSync('find', [mount, '-xdev', '-newermt', `@${Math.floor(startedAt / 1000) - 1}`, '-not', '-type', 'd'], { encoding: 'utf8' });
+          return changed
+            .split('\n')
+            .filter(Boolean)
+            .map((p) => p.slice(mount.length))
+            .filter((p) => !allowed.some((a) => p === a || p.startsWith(`${a}/`)));
+        } finally {
+          spawnSync('buildah', [...global, 'umount', container], { stdio: 'ignore' });
+        }
+      },
+      remove: () => void spawnSync('buildah', [...global, 'rm', container], { stdio: 'ignore' }),
+    };
+  }
+}
+
+/** The process `buildah run` started inside the container: the child of buildah-chroot-exec. */
+function agentPid(buildah: ChildProcess): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const descendants = (pid: number): number[] => [...parents].filter(([, ppid]) => ppid === pid).flatMap(([child]) => [child, ...descendants(child)]);
+  const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const agent = descendants(buildah.pid!).find((pid) => {
+    try {
+      return cmdline(pid)[0].endsWith('node') && cmdline(parents.get(pid)!)[0].startsWith('buildah-chroot-exec');
+    } catch {
+      return false;
+    }
+  });
+  if (agent === undefined) throw new Error('the agent process inside the container was not found');
+  return agent;
+}
+
+/** Docker with buildx, where an engine runs. */
+export class Docker implements ContainerEngine {
+  readonly name = 'docker' as const;
+
+  static available(): boolean {
+    return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+  }
+
+  exists(reference: string): boolean {
+    return spawnSync('docker', ['image', 'inspect', reference], { stdio: 'ignore' }).status === 0;
+  }
+
+  build(spec: BuildSpec): void {
+    const args = Object.entries(spec.args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+    run('docker', ['buildx', 'build', '--load', '-f', spec.dockerfile, ...args, '-t', spec.reference, spec.context], `building ${spec.reference}`);
+  }
+
+  tag(source: string, target: string): void {
+    run('docker', ['tag', source, target], `tagging ${target}`);
+  }
+
+  push(reference: string): void {
+    run('docker', ['push', reference], `pushing ${reference}`);
+  }
+
+  sizeBytes(reference: string): number {
+    return Number(run('docker', ['image', 'inspect', '--format', '{{.Size}}', reference], 'size').trim());
+  }
+
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer {
+    const name = `agent-hive-smoke-${process.pid}-${Date.now()}`;
+    const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const child = spawn('docker', ['run', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '--tmpfs', '/app/workspace', ...envArgs, reference, ...command.slice(2)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c) => (output += c));
+    child.stderr!.on('data', (c) => (output += c));
+    return {
+      terminate: () => void spawnSync('docker', ['kill', '--signal', 'SIGTERM', name]),
+      exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+      output: () => output,
+      // --read-only makes any other write fail inside the container.
+      writtenOutside: () => undefined,
+      remove: () => void spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' }),
+    };
+  }
+}

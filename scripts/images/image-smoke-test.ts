@@ -1,0 +1,76 @@
+import { METRICS } from '../../agent-runtime/src/contract';
+import { waitFor } from '../../tests/support/agent-process';
+import { FakeMessagesApi } from '../../tests/support/fake-messages-api';
+import { freePort } from '../../tests/support/free-port';
+import { enqueue, waitForResults } from '../../tests/support/hive-streams';
+import { RedisServer } from '../../tests/support/redis-server';
+import { ContainerEngine } from './container-engine';
+
+/** What a passing smoke test measured. */
+export interface SmokeReport {
+  /** Container creation to /readyz 200, as seen from outside. */
+  readonly spawnToReadyMs: number;
+  /** Process start to ready inside the container (hive_agent_spawn_seconds). */
+  readonly spawnSecondsInside: number;
+  readonly stopMs: number;
+}
+
+const GRACE_MS = 5_000;
+
+/**
+ * Runs a role image against a real Redis and the local Messages-API server:
+ * probes answer, /metrics shows the contract, one task is processed, SIGTERM
+ * exits 0 within the grace period, and nothing is written outside
+ * /app/workspace and /tmp. Throws with the reason and the container's output.
+ */
+export async function smokeTest(engine: ContainerEngine, image: string, role: string, redis: RedisServer, api: FakeMessagesApi, apiUrl: string): Promise<SmokeReport> {
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const started = Date.now();
+  const container = engine.run(image, ['node', '/app/agent-runtime/dist/main.js'], {
+    POD_NAME: `smoke-${role}`,
+    REDIS_URL: redis.url,
+    ANTHROPIC_API_KEY: 'sk-ant-smoke-test',
+    ANTHROPIC_MODEL: 'claude-smoke',
+    ANTHROPIC_BASE_URL: apiUrl,
+    HIVE_HEALTH_PORT: String(healthPort),
+    HIVE_METRICS_PORT: String(metricsPort),
+    HIVE_SHUTDOWN_GRACE_MS: String(GRACE_MS),
+  });
+  const get = async (port: number, path: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    return { status: response?.status ?? 0, body: (await response?.text()) ?? '' };
+  };
+  try {
+    await waitFor(async () => (await get(healthPort, '/readyz')).status === 200, 30_000, `${image} to become ready`);
+    const spawnToReadyMs = Date.now() - started;
+    const live = await get(healthPort, '/healthz');
+    if (live.status !== 200) throw new Error(`/healthz answered ${live.status}`);
+
+    const client = redis.client();
+    const requestsBefore = api.requests.length;
+    await enqueue(client, role as 'qa', `smoke-${role}-${Date.now()}`, { instructions: 'smoke', files: { 'a.txt': 'x' } });
+    const [result] = (await waitForResults(client, 1, 20_000)).filter((r) => r.role === role);
+    await client.del('hive:results');
+    client.disconnect();
+    if (result?.status !== 'succeeded') throw new Error(`the smoke task did not succeed: ${JSON.stringify(result)}`);
+    if (api.requests.length === requestsBefore) throw new Error('the agent answered without calling the Messages API');
+
+    const metrics = (await get(metricsPort, '/metrics')).body;
+    const missing = Object.values(METRICS).filter((m) => !metrics.includes(`# TYPE ${m} `));
+    if (missing.length > 0) throw new Error(`/metrics lacks ${missing.join(', ')}`);
+    const spawnSecondsInside = Number(new RegExp(`^${METRICS.agentSpawnSeconds}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+
+    const stopStart = Date.now();
+    container.terminate();
+    const code = await Promise.race([container.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), GRACE_MS + 2_000))]);
+    const stopMs = Date.now() - stopStart;
+    if (code !== 0) throw new Error(`SIGTERM did not end the agent with 0 within the grace period (got ${code})`);
+    const written = container.writtenOutside(['/app/workspace', '/tmp']);
+    if (written && written.length > 0) throw new Error(`the agent wrote outside /app/workspace and /tmp: ${written.slice(0, 5).join(', ')}`);
+    return { spawnToReadyMs, spawnSecondsInside, stopMs };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- container output ---\n${container.output().slice(-3000)}`);
+  } finally {
+    container.remove();
+  }
+}
