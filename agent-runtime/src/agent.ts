@@ -14,6 +14,7 @@ import { MalformedTaskError } from './queue/malformed-task-error';
 import { createRedisConnections, RedisConnections } from './queue/redis-connections';
 import { parseTaskEntry, Task } from './queue/task-entry';
 import { Delivery, TaskQueue } from './queue/task-queue';
+import { TaskResult } from './queue/task-result';
 import { Workspace } from './tools/workspace';
 
 /** How long one blocking read waits for new tasks. */
@@ -191,10 +192,10 @@ export class Agent {
     const started = Date.now();
     const workspace = await Workspace.create(join(this.config.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
     try {
-      const result = await this.seed(workspace, task).then(
-        () => this.runner.run(task, workspace, logger, this.abandon.signal),
-        (error: Error) => ({ status: 'failed' as const, output: { text: '', files: {}, usage: { input_tokens: 0, output_tokens: 0 }, turns: 0, error: `payload.files: ${error.message}` } }),
-      );
+      const seedError = await this.seed(workspace, task);
+      const result: TaskResult = seedError
+        ? { status: 'failed', output: { text: '', files: {}, usage: { input_tokens: 0, output_tokens: 0 }, turns: 0, error: `payload.files: ${seedError}` } }
+        : await this.runner.run(task, workspace, logger, this.abandon.signal);
       await this.queue.complete(task.entryId, task.id, result);
       this.metrics.taskFinished(result.status, (Date.now() - started) / 1000);
       logger.info(`task ${result.status}`, { turns: result.output.turns, usage: result.output.usage, error: result.output.error });
@@ -210,8 +211,14 @@ export class Agent {
     }
   }
 
-  private async seed(workspace: Workspace, task: Task): Promise<void> {
-    for (const [path, content] of Object.entries(task.payload.files ?? {})) await workspace.writeFile(path, content);
+  /** Writes the task's files into its workspace; returns why it could not, for the task's result. */
+  private async seed(workspace: Workspace, task: Task): Promise<string | undefined> {
+    try {
+      for (const [path, content] of Object.entries(task.payload.files ?? {})) await workspace.writeFile(path, content);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   private async deadLetter(delivery: Delivery, reason: string): Promise<void> {

@@ -42,10 +42,9 @@ export const ENV = {
   eventLoopBlockMs: 'HIVE_EVENT_LOOP_BLOCK_MS',
   podName: 'POD_NAME',
 } as const;
-export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Variables without which the runtime refuses to start. */
-export const REQUIRED_ENV: readonly EnvName[] = [ENV.role, ENV.redisUrl, ENV.anthropicApiKey, ENV.anthropicModel, ENV.podName];
+export const REQUIRED_ENV: readonly string[] = [ENV.role, ENV.redisUrl, ENV.anthropicApiKey, ENV.anthropicModel, ENV.podName];
 
 export const STREAMS = {
   tasks: (role: AgentRole) => `hive:tasks:${role}`,
@@ -70,7 +69,6 @@ export const METRICS = {
   llmTokensTotal: 'hive_llm_tokens_total',
   deadLettersTotal: 'hive_dead_letters_total',
 } as const;
-export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
 /** Outcomes of a task, as the `outcome` label of task metrics and the `status` of a result. */
 export const TASK_OUTCOMES = ['succeeded', 'failed'] as const;

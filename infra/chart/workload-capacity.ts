@@ -4,7 +4,7 @@ import { NamespaceQuota } from '../constructs/namespace/hive-namespace';
 import { mebibytes, millicores } from '../constructs/workload/quantities';
 
 /** Pods a role may run at once: its max replicas plus the one a rolling update adds. */
-export function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number {
+function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number {
   return role === 'meta' ? 1 : env.roles[role].maxReplicas + 1;
 }
 

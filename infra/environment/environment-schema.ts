@@ -122,9 +122,7 @@ export const environmentSchema = z
   })
   .strict();
 
-export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type ResourceSpec = z.infer<typeof resources>;
-export type ScalableRoleSpec = z.infer<typeof scalableRole>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
 

@@ -43,12 +43,8 @@ describe('runtime configuration', () => {
   });
 
   it('hides a password in REDIS_URL from its messages', () => {
-    expect(() => loadConfig({ ...VALID, REDIS_URL: 'http://user:hunter2@redis' })).toThrow(/`http:`/);
-    try {
-      loadConfig({ ...VALID, REDIS_URL: 'ftp://user:hunter2@redis' });
-    } catch (error) {
-      expect((error as Error).message).not.toContain('hunter2');
-    }
+    expect(() => loadConfig({ ...VALID, REDIS_URL: 'ftp://user:hunter2@redis' })).toThrow('Expected `REDIS_URL` to use redis: or rediss:, got `ftp:`');
+    expect(() => loadConfig({ ...VALID, REDIS_URL: 'redis://user:hunter2@[bad' })).toThrow('Expected `REDIS_URL` to be a URL, got `redis://user:***@[bad`');
   });
 
   it('makes the entry point exit non-zero with one clear line before connecting anywhere', async () => {

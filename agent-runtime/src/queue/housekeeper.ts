@@ -40,22 +40,26 @@ export class Housekeeper {
       const queue = new TaskQueue(this.redis, this.redis, role, this.options.consumer);
       await queue.ensureGroup();
       deadLettered[role] = await this.deadLetterOverDelivered(queue);
-      backlog[role] = await this.backlog(queue);
+      const group = await this.groupInfo(queue);
+      backlog[role] = await this.backlog(queue, group);
       await this.forgetGoneConsumers(queue);
-      await this.trimAcknowledged(queue);
+      await this.trimAcknowledged(queue, group);
       await this.redis.xtrim(STREAMS.deadLetters(role), 'MAXLEN', '~', this.options.streamMaxLength);
     }
     await this.redis.xtrim(STREAMS.results, 'MAXLEN', '~', this.options.streamMaxLength);
     return { backlog, deadLettered };
   }
 
+  /** The role's consumer group as XINFO GROUPS reports it (pending, lag, last-delivered-id). */
+  private async groupInfo(queue: TaskQueue): Promise<Record<string, unknown>> {
+    const groups = ((await this.redis.xinfo('GROUPS', queue.stream)) as unknown[][]).map(fieldsOf);
+    return groups.find((g) => g.name === queue.group) ?? {};
+  }
+
   /** Tasks not yet delivered (the group's lag) plus delivered but unacknowledged. */
-  private async backlog(queue: TaskQueue): Promise<number> {
-    const groups = (await this.redis.xinfo('GROUPS', queue.stream)) as unknown[][];
-    const info = groups.map(fieldsOf).find((g) => g.name === queue.group);
-    if (!info) return 0;
-    const pending = Number(info.pending ?? 0);
-    const lag = info.lag === null || info.lag === undefined ? await this.countAfter(queue.stream, String(info['last-delivered-id'])) : Number(info.lag);
+  private async backlog(queue: TaskQueue, group: Record<string, unknown>): Promise<number> {
+    const pending = Number(group.pending ?? 0);
+    const lag = group.lag === null || group.lag === undefined ? await this.countAfter(queue.stream, String(group['last-delivered-id'] ?? '0-0')) : Number(group.lag);
     return pending + lag;
   }
 
@@ -96,12 +100,10 @@ export class Housekeeper {
   }
 
   /** Drops entries older than every pending and undelivered one: their results are in hive:results. */
-  private async trimAcknowledged(queue: TaskQueue): Promise<void> {
+  private async trimAcknowledged(queue: TaskQueue, group: Record<string, unknown>): Promise<void> {
     const summary = (await this.redis.xpending(queue.stream, queue.group)) as [number, string | null, string | null, unknown];
-    const groups = ((await this.redis.xinfo('GROUPS', queue.stream)) as unknown[][]).map(fieldsOf);
-    const lastDelivered = String(groups.find((g) => g.name === queue.group)?.['last-delivered-id'] ?? '0-0');
     const oldestPending = summary[1];
-    const keepFrom = oldestPending ?? nextId(lastDelivered);
+    const keepFrom = oldestPending ?? nextId(String(group['last-delivered-id'] ?? '0-0'));
     await this.redis.xtrim(queue.stream, 'MINID', '~', keepFrom);
   }
 }

@@ -36,7 +36,7 @@ export function entryFromReply(entryId: string, flat: readonly string[]): Stream
 }
 
 /** The milliseconds part of a stream entry id (`<ms>-<seq>`). */
-export function entryTimeMs(entryId: string): number {
+function entryTimeMs(entryId: string): number {
   return Number(entryId.split('-')[0]);
 }
 

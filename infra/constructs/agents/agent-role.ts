@@ -1,22 +1,14 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { AgentRole, ScalableRole } from '../../../agent-runtime/src/contract';
-import { ResourceSpec } from '../../environment/environment-schema';
+import { ScalableRole } from '../../../agent-runtime/src/contract';
 import { AgentServiceMonitor } from '../monitoring/agent-service-monitor';
 import { hiveLabels, selectorLabels } from '../workload/labels';
 import { AgentAutoscaler, AgentAutoscalerProps } from './agent-autoscaler';
-import { AgentDeployment } from './agent-deployment';
+import { AgentDeployment, AgentDeploymentProps } from './agent-deployment';
 
 type AutoscalingProps = Omit<AgentAutoscalerProps, 'namespace' | 'role' | 'deploymentName'>;
 
-export interface AgentRoleProps {
-  readonly namespace: string;
-  readonly role: AgentRole;
-  readonly image: string;
-  readonly resources: ResourceSpec;
-  readonly concurrency: number;
-  readonly configMapName: string;
-  readonly shutdownGraceMs: number;
+export interface AgentRoleProps extends Omit<AgentDeploymentProps, 'scaling'> {
   /** How the role scales; omitted for the meta singleton, which never runs twice. */
   readonly autoscaling?: AutoscalingProps;
 }

@@ -5,10 +5,10 @@ import { Environment } from '../../environment/environment-schema';
 import { REDIS_PORT } from '../data-plane/redis-store';
 import { hiveLabels } from '../workload/labels';
 
-export const RUNTIME_CONFIG_MAP = 'agent-hive-runtime';
+const RUNTIME_CONFIG_MAP = 'agent-hive-runtime';
 
 /** Settings every role shares; per-role values and Secrets are set on each Deployment. */
-export function runtimeSettings(env: Environment): Record<string, string> {
+function runtimeSettings(env: Environment): Record<string, string> {
   const redis = env.redis;
   const redisUrl =
     redis.mode === 'in-cluster' ? `redis://redis:${REDIS_PORT}` : `${redis.tls ? 'rediss' : 'redis'}://${redis.host}:${redis.port}`;

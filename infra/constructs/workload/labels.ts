@@ -3,7 +3,7 @@ import { AgentRole } from '../../../agent-runtime/src/contract';
 /** What an object is part of, as `app.kubernetes.io/component`. */
 export type Component = 'namespace' | 'network' | 'config' | 'agent' | 'redis' | 'postgres' | 'monitoring';
 
-export const ROLE_LABEL = 'agent-hive/role';
+const ROLE_LABEL = 'agent-hive/role';
 
 /** Labels that select the pods of one component (and role): stable, so selectors never change. */
 export function selectorLabels(component: Component, role?: AgentRole): Record<string, string> {
