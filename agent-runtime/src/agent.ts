@@ -19,6 +19,9 @@ import { Workspace } from './tools/workspace';
 
 /** How long one blocking read waits for new tasks. */
 const BLOCK_MS = 2_000;
+/** How often the command connection is pinged, and how long a PING may take before it counts as dead. */
+const PING_EVERY_MS = 3_000;
+const PING_TIMEOUT_MS = 2_000;
 
 export interface AgentDependencies {
   readonly logger: Logger;
@@ -52,6 +55,8 @@ export class Agent {
   private loop?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
   private lastReclaimMs = 0;
+  /** False while Redis takes no commands although the socket looks open (a silently dead connection). */
+  private redisAnswering = true;
   /** Ports actually bound (differs from config when it asked for 0). */
   ports = { health: 0, metrics: 0 };
 
@@ -91,6 +96,7 @@ export class Agent {
       connection.connect().catch((error: Error) => this.deps.logger.warn('redis not reachable yet', { error: error.message }));
     }
     this.every(Math.max(100, Math.floor(this.config.claimIdleMs / 3)), () => this.renewInFlight());
+    this.every(PING_EVERY_MS, () => this.pingRedis());
     if (this.config.role === 'meta') this.startHousekeeping();
     this.loop = this.consume();
   }
@@ -105,7 +111,8 @@ export class Agent {
     if (this.draining) return { ok: false, reason: 'draining' };
     if (!this.started) return { ok: false, reason: 'starting' };
     const down = [this.redis.commands, this.redis.blocking].find((c) => c.status !== 'ready');
-    return down ? { ok: false, reason: `redis ${down.status}` } : { ok: true };
+    if (down) return { ok: false, reason: `redis ${down.status}` };
+    return this.redisAnswering ? { ok: true } : { ok: false, reason: 'redis not answering' };
   }
 
   private onReadinessChange(): void {
@@ -229,6 +236,26 @@ export class Agent {
 
   private async renewInFlight(): Promise<void> {
     await this.queue.renew([...this.inFlight.keys()]).catch((error) => this.deps.logger.warn('renewing tasks failed', { error: (error as Error).message }));
+  }
+
+  /**
+   * A connection can die without the socket noticing (no RST: a failed node, a
+   * dropped NAT entry). Commands would then wait forever; a PING that gets no
+   * answer in time makes the agent unready and drops the connection, so ioredis
+   * reconnects it.
+   */
+  private async pingRedis(): Promise<void> {
+    const commands = this.redis.commands;
+    if (commands.status !== 'ready') return;
+    const answered = await Promise.race([commands.ping().then(() => true, () => false), sleep(PING_TIMEOUT_MS).then(() => false)]);
+    if (answered !== this.redisAnswering) {
+      this.redisAnswering = answered;
+      this.onReadinessChange();
+    }
+    if (!answered) {
+      this.deps.logger.warn('redis did not answer a PING; reconnecting', { timeoutMs: PING_TIMEOUT_MS });
+      commands.disconnect(true);
+    }
   }
 
   private startHousekeeping(): void {

@@ -136,11 +136,16 @@ describe('bad input loses nothing and gets a clear reason', () => {
     expect(all[1]).toMatchObject({ taskId: 'task-after-garbage', status: 'succeeded' });
   });
 
-  it('honours the task budget, refusal and max_tokens, and sends tool errors back as is_error results', async () => {
+  it('honours the task budget, refusal, max_tokens and pause_turn, and sends tool errors back as is_error results', async () => {
     const api = await hive.api((request, call) => {
       const instructions = JSON.stringify(request.body.messages[0]);
       if (instructions.includes('loop')) return toolUse('list_directory', {});
       if (instructions.includes('refuse')) return message([{ type: 'text', text: 'I cannot help with that.' }], 'refusal');
+      if (instructions.includes('pause')) {
+        // The paused turn goes back as the assistant's last message, and the model resumes it.
+        const last = request.body.messages[request.body.messages.length - 1];
+        return last.role === 'assistant' ? text('resumed') : message([{ type: 'text', text: 'thinking' }], 'pause_turn');
+      }
       if (instructions.includes('cut')) {
         const continued = request.body.messages.length > 1;
         return continued ? text('second half') : message([{ type: 'text', text: 'first half' }], 'max_tokens');
@@ -159,11 +164,13 @@ describe('bad input loses nothing and gets a clear reason', () => {
     await enqueue(client, 'developer', 'task-refuse', { instructions: 'refuse' });
     await enqueue(client, 'developer', 'task-cut', { instructions: 'cut' });
     await enqueue(client, 'developer', 'task-tool-error', { instructions: 'read' });
-    const byId = Object.fromEntries((await waitForResults(client, 4)).map((r) => [r.taskId, r]));
+    await enqueue(client, 'developer', 'task-pause', { instructions: 'pause' });
+    const byId = Object.fromEntries((await waitForResults(client, 5)).map((r) => [r.taskId, r]));
     expect(byId['task-loop']).toMatchObject({ status: 'failed', output: { turns: 3, error: 'stopped after 3 turns (budget maxTurns 3)' } });
     expect(byId['task-refuse']).toMatchObject({ status: 'failed', output: { error: 'the model refused the task: I cannot help with that.' } });
     expect(byId['task-cut']).toMatchObject({ status: 'succeeded', output: { text: 'second half', turns: 2 } });
     expect(byId['task-tool-error']).toMatchObject({ status: 'succeeded', output: { text: 'handled the error' } });
+    expect(byId['task-pause']).toMatchObject({ status: 'succeeded', output: { text: 'resumed', turns: 2 } });
     expect(api.requests.length).toBeGreaterThanOrEqual(8);
   });
 });

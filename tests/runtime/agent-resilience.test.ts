@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
+import { BlackholeProxy } from '../support/blackhole-proxy';
 import { text } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { enqueue, pendingCount, results, waitForResults } from '../support/hive-streams';
@@ -148,4 +149,28 @@ describe('an agent under failure', () => {
     expect((await agent.get('/metrics')).status).toBe(404);
     expect((await agent.get('/healthz', agent.metricsPort)).status).toBe(404);
   });
+});
+
+describe('an agent whose Redis connections die silently', () => {
+  it('notices through the read watchdog and a PING, turns unready, reconnects by itself and takes tasks again', async () => {
+    await hive.api(() => text('done'));
+    const proxy = await BlackholeProxy.start(hive.redis.port);
+    try {
+      const agent = await hive.startAgent('developer', 'agent-developer-blackhole', { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      await agent.waitForReadiness(200);
+      expect(proxy.blackholeOpenConnections()).toBe(2);
+
+      await agent.waitForReadiness(503, 10_000);
+      await agent.waitForLog('redis did not answer a PING; reconnecting', 10_000);
+      await agent.waitForLog('reading tasks failed; retrying', 10_000, (l) => String(l.error).includes('blocking read did not return'));
+      await agent.waitForReadiness(200, 15_000);
+
+      const client = hive.client();
+      await enqueue(client, 'developer', 'task-after-blackhole', { instructions: 'x' });
+      const [result] = await waitForResults(client, 1);
+      expect(result).toMatchObject({ taskId: 'task-after-blackhole', status: 'succeeded' });
+    } finally {
+      await proxy.stop();
+    }
+  }, 45_000);
 });
