@@ -57,8 +57,6 @@ export class Agent {
   private lastReclaimMs = 0;
   /** False while Redis takes no commands although the socket looks open (a silently dead connection). */
   private redisAnswering = true;
-  /** Ports actually bound (differs from config when it asked for 0). */
-  ports = { health: 0, metrics: 0 };
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -78,10 +76,18 @@ export class Agent {
     this.loopWatch = new EventLoopWatch(config.eventLoopBlockMs);
     this.health = healthServer({ live: () => this.loopWatch.check(), ready: () => this.readiness() });
     this.metricsHttp = metricsServer(this.metrics.registry);
-    for (const connection of [this.redis.commands, this.redis.blocking]) {
-      connection.on('ready', () => this.onReadinessChange());
+    for (const [name, connection] of Object.entries(this.redis)) {
+      // ioredis emits an error per failed reconnect attempt: log the first of an outage only.
+      let outage = false;
+      connection.on('ready', () => {
+        outage = false;
+        this.onReadinessChange();
+      });
       connection.on('close', () => this.onReadinessChange());
-      connection.on('error', (error: Error) => this.deps.logger.warn('redis error', { error: error.message }));
+      connection.on('error', (error: Error) => {
+        if (!outage) this.deps.logger.warn('redis connection error', { connection: name, error: error.message });
+        outage = true;
+      });
     }
   }
 
@@ -89,8 +95,9 @@ export class Agent {
     if (this.started) throw new Error('Agent.start() was already called');
     this.started = true;
     this.loopWatch.start();
-    this.ports = { health: await this.health.listen(this.config.healthPort), metrics: await this.metricsHttp.listen(this.config.metricsPort) };
-    this.deps.logger.info('listening', this.ports);
+    // The bound ports differ from the configured ones only when those are 0 (tests).
+    const ports = { health: await this.health.listen(this.config.healthPort), metrics: await this.metricsHttp.listen(this.config.metricsPort) };
+    this.deps.logger.info('listening', ports);
     // Redis may come up after the agent: ioredis keeps reconnecting and readiness follows it.
     for (const connection of [this.redis.commands, this.redis.blocking]) {
       connection.connect().catch((error: Error) => this.deps.logger.warn('redis not reachable yet', { error: error.message }));
