@@ -4,10 +4,10 @@ import { sleep } from './agent/abortable-sleep';
 import { LlmUnavailableError } from './agent/llm-errors';
 import { loadRolePrompt } from './agent/role-prompt';
 import { TaskRunner } from './agent/task-runner';
-import { RuntimeConfig } from './config/runtime-config';
+import { configSecrets, RuntimeConfig } from './config/runtime-config';
 import { EventLoopWatch } from './health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from './health/health-server';
-import { Logger } from './log/logger';
+import { Logger, redact } from './log/logger';
 import { AgentMetrics } from './metrics/agent-metrics';
 import { Housekeeper } from './queue/housekeeper';
 import { MalformedTaskError } from './queue/malformed-task-error';
@@ -55,6 +55,8 @@ export class Agent {
   private loop?: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
   private lastReclaimMs = 0;
+  /** Credentials that must not leave the process in a result. */
+  private readonly secrets: string[];
   /** False while Redis takes no commands although the socket looks open (a silently dead connection). */
   private redisAnswering = true;
 
@@ -63,6 +65,7 @@ export class Agent {
     private readonly deps: AgentDependencies,
   ) {
     this.metrics = new AgentMetrics(config.role);
+    this.secrets = configSecrets(config);
     this.metrics.capacity.set({ role: config.role }, config.concurrency);
     this.redis = createRedisConnections({ url: config.redisUrl, password: config.redisPassword, name: `hive-${config.role}-${config.consumer}` });
     this.queue = new TaskQueue(this.redis.commands, this.redis.blocking, config.role, config.consumer);
@@ -207,9 +210,12 @@ export class Agent {
     const workspace = await Workspace.create(join(this.config.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
     try {
       const seedError = await this.seed(workspace, task);
-      const result: TaskResult = seedError
+      const outcome: TaskResult = seedError
         ? { status: 'failed', output: { text: '', files: {}, usage: { input_tokens: 0, output_tokens: 0 }, turns: 0, error: `payload.files: ${seedError}` } }
         : await this.runner.run(task, workspace, logger, this.abandon.signal);
+      // An API error may quote a credential; results are read by producers and kept for long.
+      const error = outcome.output.error;
+      const result = error ? { ...outcome, output: { ...outcome.output, error: redact(error, this.secrets) } } : outcome;
       await this.queue.complete(task.entryId, task.id, result);
       this.metrics.taskFinished(result.status, (Date.now() - started) / 1000);
       logger.info(`task ${result.status}`, { turns: result.output.turns, usage: result.output.usage, error: result.output.error });

@@ -1,6 +1,6 @@
 import { Agent } from './agent';
 import { ConfigError } from './config/config-error';
-import { loadConfig, redactUrl } from './config/runtime-config';
+import { configSecrets, loadConfig, redactUrl } from './config/runtime-config';
 import { createLogger } from './log/logger';
 
 /** Entry point of every agent container: `node agent-runtime/dist/main.js`. */
@@ -14,8 +14,7 @@ async function main(): Promise<void> {
     process.stderr.write(`agent-runtime: invalid configuration: ${error.message}\n`);
     process.exit(1);
   }
-  const secrets = [config.anthropicApiKey, config.redisPassword ?? ''];
-  const logger = createLogger({ role: config.role, agent: config.consumer }, secrets);
+  const logger = createLogger({ role: config.role, agent: config.consumer }, configSecrets(config));
   let agent: Agent;
   try {
     agent = new Agent(config, { logger, processStartMs });

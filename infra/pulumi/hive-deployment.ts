@@ -1,6 +1,5 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { parseAllDocuments, stringify } from 'yaml';
 import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { environmentApp } from '../chart/environment-app';
 import { Environment } from '../environment/environment-schema';
@@ -31,20 +30,17 @@ export class HiveDeployment extends pulumi.ComponentResource {
       { context: args.kubeContext, enableServerSideApply: true, renderYamlToDirectory: args.renderYamlToDirectory },
       { parent: this },
     );
-    const { chart, app } = environmentApp(args.environment, { ...args.images });
-    const objects = parseAllDocuments(app.synthYaml()).map((d) => d.toJS() as { kind: string });
+    const { chart } = environmentApp(args.environment, { ...args.images });
+    // toJson() synthesizes (and validates) the chart: the same objects synth writes to charts-out.
+    const objects = chart.toJson() as Array<{ kind: string }>;
     const namespaceObjects = objects.filter((o) => o.kind === 'Namespace');
     const rest = objects.filter((o) => o.kind !== 'Namespace');
 
-    const namespace = new k8s.yaml.ConfigGroup('namespace', { yaml: toYaml(namespaceObjects) }, { parent: this, provider });
+    const namespace = new k8s.yaml.ConfigGroup('namespace', { objs: namespaceObjects }, { parent: this, provider });
     const secrets = new HiveSecrets('secrets', { ...args.secrets, namespace: args.environment.namespace }, { parent: this, provider, dependsOn: [namespace] });
-    new k8s.yaml.ConfigGroup('agent-hive', { yaml: toYaml(rest) }, { parent: this, provider, dependsOn: [namespace, secrets] });
+    new k8s.yaml.ConfigGroup('agent-hive', { objs: rest }, { parent: this, provider, dependsOn: [namespace, secrets] });
 
     this.deploymentNames = Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>;
     this.registerOutputs({ deploymentNames: this.deploymentNames });
   }
-}
-
-function toYaml(objects: object[]): string {
-  return objects.map((o) => stringify(o)).join('---\n');
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { vi } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { waitFor } from '../support/agent-process';
 import { REPO_ROOT } from '../support/repo';
 
@@ -36,8 +36,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
         return { id: `${args.name}-id`, state: args.inputs };
       },
-      // ConfigGroup asks the provider to decode YAML; answer as the provider would.
-      call: (args) => (args.token === 'kubernetes:yaml:decode' ? { result: parseAllDocuments(args.inputs.text).map((d) => d.toJS()) } : args.inputs),
+      call: (args) => args.inputs,
     },
     'agent-hive',
     stack,

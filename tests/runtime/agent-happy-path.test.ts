@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../agent-runtime/src/contract';
-import { message, text, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
+import { apiError, message, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { enqueue, waitForResults } from '../support/hive-streams';
 import { RedisServer } from '../support/redis-server';
@@ -64,25 +64,30 @@ describe('an agent on the happy path', () => {
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 
-  it('never logs the API key or the Redis password', async () => {
-    await hive.api(() => text('ok'));
+  it('never logs or publishes the API key or the Redis password, even where they reach a log line or a result', async () => {
+    const key = 'sk-ant-test-key-0123456789';
+    // An API that quotes the key in its error puts it into the task-failure log line.
+    await hive.api(() => apiError(401, 'authentication_error', `invalid x-api-key: ${key}`));
     const password = 'redis-secret-pass-42';
     const guarded = await RedisServer.start();
     try {
       const setup = guarded.client();
       await setup.config('SET', 'requirepass', password);
       setup.disconnect();
-      const agent = await hive.startAgent('qa', 'agent-qa-a', { REDIS_URL: guarded.url, REDIS_PASSWORD: password });
+      // The password in the URL too: the start-up line logs the URL.
+      const agent = await hive.startAgent('qa', 'agent-qa-a', { REDIS_URL: `redis://:${password}@127.0.0.1:${guarded.port}`, REDIS_PASSWORD: password });
       await agent.waitForReadiness(200);
       const authed = guarded.client(password);
-      await enqueue(authed, 'qa', 'task-secret', { instructions: `echo ${password}` });
-      await waitForResults(authed, 1);
+      await enqueue(authed, 'qa', 'task-secret', { instructions: 'x' });
+      const [result] = await waitForResults(authed, 1);
+      expect(result.output.error).toContain('invalid x-api-key: [redacted]');
       authed.disconnect();
-      await agent.waitForLog('task succeeded');
+      const failed = await agent.waitForLog('task failed');
+      expect(String(failed.error)).toContain('invalid x-api-key: [redacted]');
+      expect(agent.logs.find((l) => l.event === 'starting')!.redis).toBe(`redis://:***@127.0.0.1:${guarded.port}`);
       const everything = JSON.stringify(agent.logs) + agent.stderr + (await agent.metrics());
-      expect(everything).not.toContain('sk-ant-test-key-0123456789');
+      expect(everything).not.toContain(key);
       expect(everything).not.toContain(password);
-      expect(agent.logs.some((l) => l.event === 'task started' && l.taskId === 'task-secret')).toBe(true);
     } finally {
       await guarded.destroy();
     }

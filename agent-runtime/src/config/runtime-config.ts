@@ -69,6 +69,11 @@ function url(env: Env, name: string, protocols: string[], value = env[name]): st
   return value;
 }
 
+/** The values that must never leave the process: logs and results redact them. */
+export function configSecrets(config: RuntimeConfig): string[] {
+  return [config.anthropicApiKey, config.redisPassword ?? ''].filter(Boolean);
+}
+
 /** A URL with any password replaced, for messages and logs. */
 export function redactUrl(value: string): string {
   return value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');

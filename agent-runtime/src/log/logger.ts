@@ -14,15 +14,19 @@ export interface Logger {
  * appear, so an error message that quotes a key or a password cannot leak it.
  */
 export function createLogger(base: LogFields, secrets: readonly string[], write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
-  const redact = (line: string) => secrets.filter((s) => s.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), line);
   const emit = (level: string, event: string, fields?: LogFields) =>
-    write(`${redact(JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields }, errorReplacer))}\n`);
+    write(`${redact(JSON.stringify({ time: new Date().toISOString(), level, event, ...base, ...fields }, errorReplacer), secrets)}\n`);
   return {
     info: (event, fields) => emit('info', event, fields),
     warn: (event, fields) => emit('warn', event, fields),
     error: (event, fields) => emit('error', event, fields),
     child: (fields) => createLogger({ ...base, ...fields }, secrets, write),
   };
+}
+
+/** `text` with every known secret (4 characters or more) replaced by [redacted]. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((result, secret) => result.split(secret).join('[redacted]'), text);
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

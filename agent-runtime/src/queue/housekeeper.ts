@@ -27,18 +27,37 @@ export interface HousekeepingReport {
  * Stale entries under the limit stay for their role's agents to reclaim.
  */
 export class Housekeeper {
+  private readonly queues: TaskQueue[];
+  /** Groups are created once; after a failed round (Redis may have lost them) once more. */
+  private groupsReady = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly options: HousekeeperOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Housekeeping never blocks, so the command connection serves as both.
+    this.queues = AGENT_ROLES.map((role) => new TaskQueue(redis, redis, role, options.consumer));
+  }
 
   async run(): Promise<HousekeepingReport> {
+    try {
+      return await this.round();
+    } catch (error) {
+      this.groupsReady = false;
+      throw error;
+    }
+  }
+
+  private async round(): Promise<HousekeepingReport> {
+    if (!this.groupsReady) {
+      for (const queue of this.queues) await queue.ensureGroup();
+      this.groupsReady = true;
+    }
     const backlog = {} as Record<AgentRole, number>;
     const deadLettered = {} as Record<AgentRole, number>;
-    for (const role of AGENT_ROLES) {
-      const queue = new TaskQueue(this.redis, this.redis, role, this.options.consumer);
-      await queue.ensureGroup();
+    for (const queue of this.queues) {
+      const role = queue.role;
       deadLettered[role] = await this.deadLetterOverDelivered(queue);
       const group = await this.groupInfo(queue);
       backlog[role] = await this.backlog(queue, group);

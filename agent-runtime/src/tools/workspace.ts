@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PathOutsideWorkspaceError } from './path-outside-workspace-error';
 
 /** Limits on what a task may keep in its workspace. */
@@ -47,7 +47,7 @@ export class Workspace {
         return resolved;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existing === this.root) throw error;
-        rest.unshift(relative(dirname(existing), existing));
+        rest.unshift(basename(existing));
         existing = dirname(existing);
       }
     }
