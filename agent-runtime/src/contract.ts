@@ -40,19 +40,40 @@ export const ENV = {
   maxTokens: 'HIVE_MAX_TOKENS',
   streamMaxLength: 'HIVE_STREAM_MAX_LENGTH',
   eventLoopBlockMs: 'HIVE_EVENT_LOOP_BLOCK_MS',
+  keyPrefix: 'HIVE_KEY_PREFIX',
+  checkpointMaxBytes: 'HIVE_CHECKPOINT_MAX_BYTES',
+  resultTtlSeconds: 'HIVE_RESULT_TTL_SECONDS',
+  breakerFailures: 'HIVE_LLM_BREAKER_FAILURES',
+  breakerOpenMs: 'HIVE_LLM_BREAKER_OPEN_MS',
+  breakerMaxOpenMs: 'HIVE_LLM_BREAKER_MAX_OPEN_MS',
   podName: 'POD_NAME',
 } as const;
 
 /** Variables without which the runtime refuses to start. */
 export const REQUIRED_ENV: readonly string[] = [ENV.role, ENV.redisUrl, ENV.anthropicApiKey, ENV.anthropicModel, ENV.podName];
 
-export const STREAMS = {
-  tasks: (role: AgentRole) => `hive:tasks:${role}`,
-  deadLetters: (role: AgentRole) => `hive:dlq:${role}`,
-  results: 'hive:results',
-  /** The consumer group of a role's task stream is named after the role. */
-  group: (role: AgentRole) => role,
-} as const;
+/** Every key starts with this unless HIVE_KEY_PREFIX says otherwise; `{hive}` puts all keys in one Redis Cluster slot. */
+export const DEFAULT_KEY_PREFIX = 'hive';
+
+/** The consumer group of a role's task stream is named after the role. */
+export const consumerGroup = (role: AgentRole): string => role;
+
+/** Redis key names under one prefix; everything the runtime, the producers and the tests touch. */
+export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
+  return {
+    prefix,
+    tasks: (role: AgentRole) => `${prefix}:tasks:${role}`,
+    deadLetters: (role: AgentRole) => `${prefix}:dlq:${role}`,
+    results: `${prefix}:results`,
+    /** A hash holding the one result of a task (and the id of its results-stream entry); its existence means "done". */
+    result: (taskId: string) => `${prefix}:result:${taskId}`,
+    /** The conversation and files of an unfinished task after its last completed turn. */
+    checkpoint: (taskId: string) => `${prefix}:checkpoint:${taskId}`,
+    /** The role's Messages-API circuit breaker, shared by its agents. */
+    breaker: (role: AgentRole) => `${prefix}:breaker:${role}`,
+  };
+}
+export type HiveKeys = ReturnType<typeof hiveKeys>;
 
 /** Metric names are the contract; alerts, dashboard and autoscalers use only these. */
 export const METRICS = {
@@ -68,8 +89,24 @@ export const METRICS = {
   llmRequestDurationSeconds: 'hive_llm_request_duration_seconds',
   llmTokensTotal: 'hive_llm_tokens_total',
   deadLettersTotal: 'hive_dead_letters_total',
+  /** Enqueue (or the moment a slot fell free, if later) -> picked up: the orchestration's own latency, not queue wait. */
+  pickupLatencySeconds: 'hive_task_pickup_latency_seconds',
+  /** Faults of the orchestration (kind: redis, crash_reclaimed, dead_letter, lost), apart from what the model did. */
+  orchestratorErrorsTotal: 'hive_orchestrator_errors_total',
+  /** Failed tasks by what the model or API did (reason: budget, refusal, api_error, invalid_response, tool_cutoff, workspace, stopped). */
+  taskFailuresTotal: 'hive_task_failures_total',
+  /** Tasks given back without counting a delivery (reason: llm_unavailable, shutdown). */
+  tasksReleasedTotal: 'hive_tasks_released_total',
+  /** Tasks that continued from a checkpoint instead of from the first turn. */
+  tasksResumedTotal: 'hive_tasks_resumed_total',
+  /** The role's Messages-API circuit breaker: 0 closed, 1 half-open, 2 open. */
+  llmCircuitState: 'hive_llm_circuit_state',
+  /** Published by meta: Redis memory and the length of every hive stream. */
+  redisUsedMemoryBytes: 'hive_redis_used_memory_bytes',
+  redisMaxMemoryBytes: 'hive_redis_maxmemory_bytes',
+  streamLength: 'hive_stream_length',
 } as const;
 
 /** Outcomes of a task, as the `outcome` label of task metrics and the `status` of a result. */
-export const TASK_OUTCOMES = ['succeeded', 'failed'] as const;
+export const TASK_OUTCOMES = ['succeeded', 'failed', 'dead_lettered', 'canceled'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];

@@ -1,5 +1,7 @@
 import Redis from 'ioredis';
-import { AgentRole, STREAMS } from '../../agent-runtime/src/contract';
+import { AgentRole, consumerGroup, hiveKeys } from '../../agent-runtime/src/contract';
+
+const STREAMS = hiveKeys();
 import { waitFor } from './agent-process';
 
 export interface ResultEntry {
@@ -42,6 +44,6 @@ export async function waitForResults(redis: Redis, count: number, timeoutMs = 20
 
 /** Entries of a role's group not yet acknowledged. */
 export async function pendingCount(redis: Redis, role: AgentRole): Promise<number> {
-  const summary = (await redis.xpending(STREAMS.tasks(role), STREAMS.group(role))) as [number, ...unknown[]];
+  const summary = (await redis.xpending(STREAMS.tasks(role), consumerGroup(role))) as [number, ...unknown[]];
   return summary[0];
 }

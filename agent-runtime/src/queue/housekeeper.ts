@@ -1,5 +1,7 @@
 import Redis from 'ioredis';
-import { AGENT_ROLES, AgentRole, STREAMS } from '../contract';
+import { AGENT_ROLES, AgentRole, hiveKeys } from '../contract';
+
+const STREAMS = hiveKeys();
 import { Logger } from '../log/logger';
 import { entryFromReply } from './task-entry';
 import { TaskQueue } from './task-queue';

@@ -1,5 +1,7 @@
 import Redis, { ChainableCommander } from 'ioredis';
-import { AgentRole, STREAMS } from '../contract';
+import { AgentRole, consumerGroup, hiveKeys } from '../contract';
+
+const STREAMS = hiveKeys();
 import { entryFromReply, StreamEntry } from './task-entry';
 import { TaskResult } from './task-result';
 
@@ -36,7 +38,7 @@ export class TaskQueue {
     readonly consumer: string,
   ) {
     this.stream = STREAMS.tasks(role);
-    this.group = STREAMS.group(role);
+    this.group = consumerGroup(role);
   }
 
   async ensureGroup(): Promise<void> {
