@@ -46,6 +46,7 @@ export const ENV = {
   breakerFailures: 'HIVE_LLM_BREAKER_FAILURES',
   breakerOpenMs: 'HIVE_LLM_BREAKER_OPEN_MS',
   breakerMaxOpenMs: 'HIVE_LLM_BREAKER_MAX_OPEN_MS',
+  logLevel: 'HIVE_LOG_LEVEL',
   podName: 'POD_NAME',
 } as const;
 

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     process.stderr.write(`agent-runtime: invalid configuration: ${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger({ role: config.role, agent: config.consumer }, configSecrets(config));
+  const logger = createLogger({ base: { role: config.role, agent: config.consumer }, secrets: configSecrets(config), level: config.logLevel });
   let agent: Agent;
   try {
     agent = new Agent(config, { logger, processStartMs });
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     await agent.start();
   } catch (error) {
     logger.error('start failed', { error: (error as Error).message });
+    process.stderr.write(`agent-runtime: cannot start: ${(error as Error).message}\n`);
     await agent.close();
     process.exit(1);
   }

@@ -34,7 +34,17 @@ describe('bad input loses nothing and gets a clear reason', () => {
     expect(dlq[0]).toMatchObject({ id: 'bad-json', payload: '{not json', deliveries: '1' });
     expect(api.requests).toHaveLength(0);
     expect(await pendingCount(client, 'developer')).toBe(0);
-    expect(await results(client)).toEqual([]);
+    // Every entry with a usable task id also gets its one result, so its producer learns the outcome.
+    const published = await results(client);
+    expect(published.map((r) => [r.taskId, r.status])).toEqual([
+      ['bad-json', 'dead_lettered'],
+      ['no-payload', 'dead_lettered'],
+      ['no-instructions', 'dead_lettered'],
+      ['wrong-role', 'dead_lettered'],
+      ['bad-files', 'dead_lettered'],
+    ]);
+    expect(published[0].output).toMatchObject({ text: '', files: {}, turns: 0, error: expect.stringMatching(/^malformed task: payload is not JSON/) });
+    expect(await client.hgetall('hive:result:no-payload')).toMatchObject({ status: 'dead_lettered', output: expect.stringContaining("missing field 'payload'") });
     expect(await agent.metrics()).toContain('hive_dead_letters_total{role="developer"} 7');
   });
 
@@ -51,6 +61,7 @@ describe('bad input loses nothing and gets a clear reason', () => {
     const [dead] = await deadLetters(client, 'qa');
     expect(dead).toMatchObject({ id: 'task-poison', deliveries: '6', entryId });
     expect(dead.error).toBe('delivered 6 times (limit 5) without a result');
+    expect((await results(client)).map((r) => [r.taskId, r.status, r.output.error])).toEqual([['task-poison', 'dead_lettered', dead.error]]);
     expect(api.requests).toHaveLength(0);
     expect(await pendingCount(client, 'qa')).toBe(0);
     await agent.waitForLog('task dead-lettered');
@@ -66,6 +77,7 @@ describe('bad input loses nothing and gets a clear reason', () => {
     await hive.startAgent('meta', 'agent-meta-1', { HIVE_MAX_DELIVERIES: '5', HIVE_CLAIM_IDLE_MS: '500' });
     await waitFor(async () => (await deadLetters(client, 'architect')).length === 1, 10_000, 'the dead letter');
     expect((await deadLetters(client, 'architect'))[0].error).toMatch(/^delivered 7 times without a result \(limit 5\)/);
+    expect((await results(client)).map((r) => [r.taskId, r.status])).toEqual([['task-kills-architects', 'dead_lettered']]);
     expect(await pendingCount(client, 'architect')).toBe(0);
   });
 

@@ -21,7 +21,7 @@ describe('agent metrics', () => {
     await waitFor(async () => (await meta.metrics()).includes(`${METRICS.queueBacklog}{role="architect"} 3`), 10_000, 'the architect backlog');
 
     const scrape = (await meta.metrics()) + (await developer.metrics());
-    const missing = Object.values(METRICS).filter((name) => !new RegExp(`^${name}(_bucket|_sum|_count)?\\{`, 'm').test(scrape));
+    const missing = Object.values(METRICS).filter((name) => !new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, 'm').test(scrape));
     expect(missing).toEqual([]);
     expect(scrape).toContain(`${METRICS.queueBacklog}{role="developer"} 0`);
     expect(await developer.metrics()).toContain(`${METRICS.agentCapacity}{role="developer"} 3`);

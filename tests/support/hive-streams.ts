@@ -9,7 +9,7 @@ export interface ResultEntry {
   taskId: string;
   role: string;
   agent: string;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'dead_lettered' | 'canceled';
   output: { text: string; files: Record<string, string>; usage: { input_tokens: number; output_tokens: number }; turns: number; error?: string };
 }
 

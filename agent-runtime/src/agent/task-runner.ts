@@ -3,10 +3,11 @@ import type { ContentBlock, Message, MessageParam, ToolResultBlockParam } from '
 import { Logger } from '../log/logger';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { Task } from '../queue/task-entry';
-import { TaskOutput, TaskResult } from '../queue/task-result';
+import { EMPTY_USAGE, FailureReason, TaskOutput, TaskResult } from '../queue/task-result';
 import { FILE_TOOLS, FileToolbox } from '../tools/file-tools';
 import { Workspace } from '../tools/workspace';
-import { LlmUnavailableError } from './llm-errors';
+import { LlmRequestError, LlmUnavailableError } from './llm-errors';
+import { TaskCheckpoint } from './task-checkpoint';
 
 export interface TaskRunnerOptions {
   readonly model: string;
@@ -21,6 +22,14 @@ export interface TaskRunnerOptions {
 
 const RETRYABLE = new Set([408, 409, 429]);
 
+/** How a run starts and what happens between turns. */
+export interface RunHooks {
+  /** Continue from here instead of from the first turn. */
+  readonly resume?: TaskCheckpoint;
+  /** After every completed turn the task continues from; throwing stops the run (e.g. the task was lost). */
+  readonly onTurn?: (checkpoint: TaskCheckpoint) => Promise<void>;
+}
+
 /**
  * Works on one task with Claude: a tool loop until `end_turn`, bounded by
  * turns and tokens. Tool errors go back to the model; a non-retryable API error
@@ -34,30 +43,32 @@ export class TaskRunner {
     private readonly role: string,
   ) {}
 
-  async run(task: Task, workspace: Workspace, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
-    const toolbox = new FileToolbox(workspace);
+  async run(task: Task, workspace: Workspace, logger: Logger, signal: AbortSignal, hooks: RunHooks = {}): Promise<TaskResult> {
+    const { resume } = hooks;
+    const toolbox = new FileToolbox(workspace, Object.keys(resume?.files ?? {}));
     const maxTurns = task.payload.budget?.maxTurns ?? this.options.maxTurns;
     const maxTokens = task.payload.budget?.maxTokens ?? this.options.maxTokens;
-    const usage = { input_tokens: 0, output_tokens: 0 };
-    const messages: MessageParam[] = [{ role: 'user', content: userPrompt(task) }];
-    let turns = 0;
-    let text = '';
-    const finish = async (status: TaskResult['status'], error?: string): Promise<TaskResult> => ({
+    const usage = { ...(resume?.usage ?? EMPTY_USAGE) };
+    const messages: MessageParam[] = resume ? [...resume.messages] : [{ role: 'user', content: userPrompt(task) }];
+    let turns = resume?.turns ?? 0;
+    let text = resume?.text ?? '';
+    const finish = async (status: TaskResult['status'], error?: string, reason?: FailureReason): Promise<TaskResult> => ({
       status,
+      reason,
       output: { text, files: await this.writtenFiles(toolbox), usage, turns, ...(error ? { error } : {}) } satisfies TaskOutput,
     });
 
     for (;;) {
-      if (turns >= maxTurns) return finish('failed', `stopped after ${turns} turns (budget maxTurns ${maxTurns})`);
+      if (turns >= maxTurns) return finish('failed', `stopped after ${turns} turns (budget maxTurns ${maxTurns})`, 'budget');
       const spent = usage.input_tokens + usage.output_tokens;
-      if (spent >= maxTokens) return finish('failed', `stopped after ${spent} tokens (budget maxTokens ${maxTokens})`);
+      if (spent >= maxTokens) return finish('failed', `stopped after ${spent} tokens (budget maxTokens ${maxTokens})`, 'budget');
 
       let response: Message;
       try {
         response = await this.call(messages, Math.min(this.options.maxTokensPerCall ?? 8192, maxTokens - spent), signal);
       } catch (error) {
-        if (error instanceof LlmUnavailableError || signal.aborted) throw error;
-        return finish('failed', (error as Error).message);
+        if (!(error instanceof LlmRequestError) || signal.aborted) throw error;
+        return finish('failed', error.message, error.reason);
       }
       turns++;
       usage.input_tokens += response.usage.input_tokens;
@@ -65,7 +76,7 @@ export class TaskRunner {
       const turnText = textOf(response.content);
       if (turnText) text = turnText;
       messages.push({ role: 'assistant', content: response.content });
-      logger.info('model turn', { turn: turns, stopReason: response.stop_reason, inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens });
+      logger.debug('model turn', { turn: turns, stopReason: response.stop_reason, inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens });
 
       switch (response.stop_reason) {
         case 'end_turn':
@@ -79,15 +90,16 @@ export class TaskRunner {
           break;
         case 'max_tokens':
           if (response.content.some((b) => b.type === 'tool_use')) {
-            return finish('failed', 'a tool call was cut off at the output token limit');
+            return finish('failed', 'a tool call was cut off at the output token limit', 'tool_cutoff');
           }
           messages.push({ role: 'user', content: 'Your reply was cut off at the output token limit. Continue where you stopped.' });
           break;
         case 'refusal':
-          return finish('failed', `the model refused the task${turnText ? `: ${turnText}` : ''}`);
+          return finish('failed', `the model refused the task${turnText ? `: ${turnText}` : ''}`, 'refusal');
         default:
-          return finish('failed', `the model stopped with '${response.stop_reason}'`);
+          return finish('failed', `the model stopped with '${response.stop_reason}'`, 'stopped');
       }
+      await hooks.onTurn?.({ version: 1, turns, usage: { ...usage }, text, messages: [...messages], files: await this.writtenFiles(toolbox, Infinity) });
     }
   }
 
@@ -106,6 +118,8 @@ export class TaskRunner {
       this.metrics.llmTokens.inc({ ...labels, kind: 'output' }, response.usage.output_tokens);
       return response;
     } catch (error) {
+      // Stopped on purpose (shutdown, lost task): neither an API fault nor the task's.
+      if (signal.aborted) throw error;
       if (error instanceof APIConnectionError) {
         this.metrics.llmRequests.inc({ ...labels, status: 'connection_error' });
         throw new LlmUnavailableError(`Messages API unreachable: ${error.message}`);
@@ -114,10 +128,10 @@ export class TaskRunner {
         this.metrics.llmRequests.inc({ ...labels, status: String(error.status ?? 'error') });
         const detail = `Messages API error ${error.status}: ${apiMessage(error)} (request id ${error.requestID ?? 'none'})`;
         if (error.status !== undefined && (RETRYABLE.has(error.status) || error.status >= 500)) throw new LlmUnavailableError(detail);
-        throw new Error(detail);
+        throw new LlmRequestError(detail, 'api_error');
       }
       this.metrics.llmRequests.inc({ ...labels, status: 'invalid_response' });
-      throw error;
+      throw new LlmRequestError((error as Error).message, 'invalid_response');
     } finally {
       stop();
     }
@@ -139,8 +153,8 @@ export class TaskRunner {
   }
 
   /** The files the agent wrote, as they are now, until the byte budget is spent. */
-  private async writtenFiles(toolbox: FileToolbox): Promise<Record<string, string>> {
-    let budget = this.options.maxResultFileBytes ?? 256 * 1024;
+  private async writtenFiles(toolbox: FileToolbox, budgetBytes = this.options.maxResultFileBytes ?? 256 * 1024): Promise<Record<string, string>> {
+    let budget = budgetBytes;
     const files: Record<string, string> = {};
     for (const path of [...toolbox.written].sort()) {
       const content = await toolbox.workspace.readFile(path).catch(() => undefined);

@@ -1,4 +1,5 @@
-import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT } from '../contract';
+import { AgentRole, AGENT_ROLES, DEFAULT_KEY_PREFIX, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT } from '../contract';
+import { LogLevel } from '../log/logger';
 import { ConfigError } from './config-error';
 
 export interface RuntimeConfig {
@@ -35,6 +36,20 @@ export interface RuntimeConfig {
   readonly streamMaxLength: number;
   /** Event-loop stall beyond which /healthz fails. @default 5000 */
   readonly eventLoopBlockMs: number;
+  /** Start of every Redis key; `{hive}` keeps all keys in one Redis Cluster slot. @default 'hive' */
+  readonly keyPrefix: string;
+  /** Largest checkpoint stored; a larger one is skipped (the task resumes from an earlier one). @default 8 MiB */
+  readonly checkpointMaxBytes: number;
+  /** How long a result stays readable by task id, and a re-submitted id stays done. @default 7 days */
+  readonly resultTtlSeconds: number;
+  /** Consecutive Messages-API outages (after the SDK's retries) that open the role's circuit breaker. @default 3 */
+  readonly breakerFailures: number;
+  /** First open period of the breaker; doubles after each failed probe. @default 5000 */
+  readonly breakerOpenMs: number;
+  /** Longest open period of the breaker. @default 300000 */
+  readonly breakerMaxOpenMs: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -53,6 +68,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max = Nu
     throw new ConfigError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${raw}\``);
   }
   return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`Expected \`${name}\` to be one of ${values.join(', ')}, got \`${raw}\``);
+  return raw as T;
 }
 
 function url(env: Env, name: string, protocols: string[], value = env[name]): string | undefined {
@@ -110,7 +132,20 @@ export function loadConfig(env: Env): RuntimeConfig {
     maxTokens: integer(env, ENV.maxTokens, 200_000, 1),
     streamMaxLength: integer(env, ENV.streamMaxLength, 100_000, 100),
     eventLoopBlockMs: integer(env, ENV.eventLoopBlockMs, 5_000, 100),
+    keyPrefix: env[ENV.keyPrefix] || DEFAULT_KEY_PREFIX,
+    checkpointMaxBytes: integer(env, ENV.checkpointMaxBytes, 8 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    resultTtlSeconds: integer(env, ENV.resultTtlSeconds, 7 * 24 * 3600, 60),
+    breakerFailures: integer(env, ENV.breakerFailures, 3, 1, 1000),
+    breakerOpenMs: integer(env, ENV.breakerOpenMs, 5_000, 10),
+    breakerMaxOpenMs: integer(env, ENV.breakerMaxOpenMs, 300_000, 10),
+    logLevel: oneOf(env, ENV.logLevel, ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
+  if (!/^[\w.:{}-]{1,64}$/.test(config.keyPrefix)) {
+    throw new ConfigError(`Expected \`${ENV.keyPrefix}\` to be 1-64 letters, digits or '_.:{}-', got \`${config.keyPrefix}\``);
+  }
+  if (config.breakerMaxOpenMs < config.breakerOpenMs) {
+    throw new ConfigError(`Expected \`${ENV.breakerMaxOpenMs}\` (${config.breakerMaxOpenMs}) to be >= \`${ENV.breakerOpenMs}\` (${config.breakerOpenMs})`);
+  }
   if (!config.workspaceDir.startsWith('/')) {
     throw new ConfigError(`Expected \`${ENV.workspaceDir}\` to be an absolute path, got \`${config.workspaceDir}\``);
   }

@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AgentRole, AGENT_ROLES, METRICS, TASK_OUTCOMES, TaskOutcome } from '../contract';
+import { HousekeepingReport } from '../queue/housekeeper';
+import { FailureReason } from '../queue/task-result';
 
 /** Tasks wait milliseconds when agents are free and minutes when they are not. */
 const DISPATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -22,6 +24,15 @@ export class AgentMetrics {
   readonly llmDuration: Histogram<'role'>;
   readonly llmTokens: Counter<'role' | 'kind'>;
   readonly deadLetters: Counter<'role'>;
+  readonly pickupLatency: Histogram<'role'>;
+  readonly orchestratorErrors: Counter<'role' | 'kind'>;
+  readonly taskFailures: Counter<'role' | 'reason'>;
+  readonly tasksReleased: Counter<'role' | 'reason'>;
+  readonly tasksResumed: Counter<'role'>;
+  readonly circuitState: Gauge<'role'>;
+  readonly redisUsedMemory: Gauge;
+  readonly redisMaxMemory: Gauge;
+  readonly streamLength: Gauge<'stream'>;
 
   constructor(private readonly role: AgentRole) {
     const registers = [this.registry];
@@ -61,24 +72,66 @@ export class AgentMetrics {
     });
     this.llmTokens = new Counter({ name: METRICS.llmTokensTotal, help: 'Tokens used, by kind', labelNames: ['role', 'kind'], registers });
     this.deadLetters = new Counter({ name: METRICS.deadLettersTotal, help: 'Tasks moved to the dead-letter stream', labelNames: ['role'], registers });
+    this.pickupLatency = new Histogram({
+      name: METRICS.pickupLatencySeconds,
+      help: 'Seconds from enqueue, or from when a free slot began waiting if later, to pick-up',
+      labelNames: ['role'],
+      buckets: DISPATCH_BUCKETS,
+      registers,
+    });
+    this.orchestratorErrors = new Counter({
+      name: METRICS.orchestratorErrorsTotal,
+      help: 'Faults of the orchestration, by kind (redis, crash_reclaimed, dead_letter, lost)',
+      labelNames: ['role', 'kind'],
+      registers,
+    });
+    this.taskFailures = new Counter({ name: METRICS.taskFailuresTotal, help: 'Failed tasks, by what the model or API did', labelNames: ['role', 'reason'], registers });
+    this.tasksReleased = new Counter({
+      name: METRICS.tasksReleasedTotal,
+      help: 'Tasks given back without counting a delivery (llm_unavailable, shutdown)',
+      labelNames: ['role', 'reason'],
+      registers,
+    });
+    this.tasksResumed = new Counter({ name: METRICS.tasksResumedTotal, help: 'Tasks continued from a checkpoint', labelNames: ['role'], registers });
+    this.circuitState = new Gauge({ name: METRICS.llmCircuitState, help: "The role's Messages-API circuit breaker: 0 closed, 1 half-open, 2 open", labelNames: ['role'], registers });
+    this.redisUsedMemory = new Gauge({ name: METRICS.redisUsedMemoryBytes, help: 'Redis used_memory (published by meta)', registers });
+    this.redisMaxMemory = new Gauge({ name: METRICS.redisMaxMemoryBytes, help: 'Redis maxmemory, 0 when unlimited (published by meta)', registers });
+    this.streamLength = new Gauge({ name: METRICS.streamLength, help: 'Entries in each hive stream (published by meta)', labelNames: ['stream'], registers });
 
     // Series exist from the start at 0, so rate() and increase() see the first event.
     for (const outcome of TASK_OUTCOMES) this.tasksTotal.inc({ role, outcome }, 0);
     this.deadLetters.inc({ role }, 0);
+    this.orchestratorErrors.inc({ role, kind: 'redis' }, 0);
+    this.taskFailures.inc({ role, reason: 'api_error' }, 0);
+    this.tasksReleased.inc({ role, reason: 'llm_unavailable' }, 0);
+    this.tasksResumed.inc({ role }, 0);
+    this.circuitState.set({ role }, 0);
     this.ready.set({ role }, 0);
     this.tasksInFlight.set({ role }, 0);
   }
 
-  taskFinished(outcome: TaskOutcome, seconds: number): void {
+  taskFinished(outcome: TaskOutcome, seconds: number, reason?: FailureReason): void {
     this.tasksTotal.inc({ role: this.role, outcome });
     this.taskDuration.observe({ role: this.role, outcome }, seconds);
+    if (reason) this.taskFailures.inc({ role: this.role, reason });
   }
 
-  /** Only meta publishes the backlog, for every role. */
-  publishBacklog(backlog: Readonly<Partial<Record<AgentRole, number>>>): void {
+  orchestratorError(kind: 'redis' | 'crash_reclaimed' | 'dead_letter' | 'lost', role: AgentRole = this.role, count = 1): void {
+    this.orchestratorErrors.inc({ role, kind }, count);
+  }
+
+  /** Only meta publishes what housekeeping measured, for every role. */
+  publishHousekeeping(report: HousekeepingReport): void {
     for (const role of AGENT_ROLES) {
-      const value = backlog[role];
-      if (value !== undefined) this.queueBacklog.set({ role }, value);
+      this.queueBacklog.set({ role }, report.backlog[role]);
+      const deadLettered = report.deadLettered[role];
+      if (deadLettered > 0) {
+        this.deadLetters.inc({ role }, deadLettered);
+        this.orchestratorError('dead_letter', role, deadLettered);
+      }
     }
+    for (const [stream, length] of Object.entries(report.streamLengths)) this.streamLength.set({ stream }, length);
+    this.redisUsedMemory.set(report.usedMemoryBytes);
+    this.redisMaxMemory.set(report.maxMemoryBytes);
   }
 }

@@ -1,32 +1,42 @@
-import Redis from 'ioredis';
-import { AGENT_ROLES, AgentRole, hiveKeys } from '../contract';
-
-const STREAMS = hiveKeys();
+import { AGENT_ROLES, AgentRole, HiveKeys } from '../contract';
 import { Logger } from '../log/logger';
-import { entryFromReply } from './task-entry';
+import { ScriptedClient } from './queue-scripts';
+import { entryFromReply, TASK_ID } from './task-entry';
 import { TaskQueue } from './task-queue';
+import { resultWithoutTurns } from './task-result';
 
 export interface HousekeeperOptions {
+  readonly keys: HiveKeys;
   /** Entries idle this long belong to a consumer that stopped renewing them. */
   readonly claimIdleMs: number;
   readonly maxDeliveries: number;
-  /** Approximate length kept of hive:results and the dead-letter streams. */
+  /** Approximate length kept of the results and dead-letter streams. */
   readonly streamMaxLength: number;
   /** The meta agent's consumer name. */
   readonly consumer: string;
+  /** How long the result of a dead-lettered task is kept. */
+  readonly resultTtlSeconds: number;
 }
 
-/** What one round found, per role. */
+/** What one round found. */
 export interface HousekeepingReport {
+  /** Per role: tasks not yet delivered plus delivered but unacknowledged. */
   readonly backlog: Record<AgentRole, number>;
   readonly deadLettered: Record<AgentRole, number>;
+  /** Entries per stream key. */
+  readonly streamLengths: Record<string, number>;
+  readonly usedMemoryBytes: number;
+  /** 0 when Redis has no memory limit. */
+  readonly maxMemoryBytes: number;
 }
 
 /**
  * The meta agent's chores across every role: measure the backlog, dead-letter
  * stale entries that were delivered too often (a role whose agents crash on
- * a task cannot do it itself), forget long-gone consumers, and trim streams.
- * Stale entries under the limit stay for their role's agents to reclaim.
+ * a task cannot do it itself), forget long-gone consumers, trim streams, and
+ * report Redis memory. Every figure comes from summaries (XINFO, XPENDING,
+ * XLEN, INFO), never from entries, so a round costs the same for a stream of
+ * a hundred entries and of a million.
  */
 export class Housekeeper {
   private readonly queues: TaskQueue[];
@@ -34,12 +44,14 @@ export class Housekeeper {
   private groupsReady = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: ScriptedClient,
     private readonly options: HousekeeperOptions,
     private readonly logger: Logger,
   ) {
     // Housekeeping never blocks, so the command connection serves as both.
-    this.queues = AGENT_ROLES.map((role) => new TaskQueue(redis, redis, role, options.consumer));
+    this.queues = AGENT_ROLES.map(
+      (role) => new TaskQueue(redis, redis, { keys: options.keys, role, consumer: options.consumer, resultTtlSeconds: options.resultTtlSeconds }),
+    );
   }
 
   async run(): Promise<HousekeepingReport> {
@@ -52,42 +64,36 @@ export class Housekeeper {
   }
 
   private async round(): Promise<HousekeepingReport> {
+    const { keys, streamMaxLength } = this.options;
     if (!this.groupsReady) {
       for (const queue of this.queues) await queue.ensureGroup();
       this.groupsReady = true;
     }
     const backlog = {} as Record<AgentRole, number>;
     const deadLettered = {} as Record<AgentRole, number>;
+    const streamLengths: Record<string, number> = {};
     for (const queue of this.queues) {
       const role = queue.role;
       deadLettered[role] = await this.deadLetterOverDelivered(queue);
       const group = await this.groupInfo(queue);
-      backlog[role] = await this.backlog(queue, group);
+      const length = await this.redis.xlen(queue.stream);
+      backlog[role] = backlogOf(group, length);
       await this.forgetGoneConsumers(queue);
       await this.trimAcknowledged(queue, group);
-      await this.redis.xtrim(STREAMS.deadLetters(role), 'MAXLEN', '~', this.options.streamMaxLength);
+      await this.redis.xtrim(keys.deadLetters(role), 'MAXLEN', '~', streamMaxLength);
+      streamLengths[queue.stream] = await this.redis.xlen(queue.stream);
+      streamLengths[keys.deadLetters(role)] = await this.redis.xlen(keys.deadLetters(role));
     }
-    await this.redis.xtrim(STREAMS.results, 'MAXLEN', '~', this.options.streamMaxLength);
-    return { backlog, deadLettered };
+    await this.redis.xtrim(keys.results, 'MAXLEN', '~', streamMaxLength);
+    streamLengths[keys.results] = await this.redis.xlen(keys.results);
+    const memory = await this.redis.info('memory');
+    return { backlog, deadLettered, streamLengths, usedMemoryBytes: infoNumber(memory, 'used_memory'), maxMemoryBytes: infoNumber(memory, 'maxmemory') };
   }
 
   /** The role's consumer group as XINFO GROUPS reports it (pending, lag, last-delivered-id). */
   private async groupInfo(queue: TaskQueue): Promise<Record<string, unknown>> {
     const groups = ((await this.redis.xinfo('GROUPS', queue.stream)) as unknown[][]).map(fieldsOf);
     return groups.find((g) => g.name === queue.group) ?? {};
-  }
-
-  /** Tasks not yet delivered (the group's lag) plus delivered but unacknowledged. */
-  private async backlog(queue: TaskQueue, group: Record<string, unknown>): Promise<number> {
-    const pending = Number(group.pending ?? 0);
-    const lag = group.lag === null || group.lag === undefined ? await this.countAfter(queue.stream, String(group['last-delivered-id'] ?? '0-0')) : Number(group.lag);
-    return pending + lag;
-  }
-
-  /** Redis reports no lag after deletions in the stream; then count what follows the last delivered id. */
-  private async countAfter(stream: string, lastDeliveredId: string): Promise<number> {
-    const entries = await this.redis.xrange(stream, `(${lastDeliveredId}`, '+', 'COUNT', 100_000);
-    return entries.length;
   }
 
   private async deadLetterOverDelivered(queue: TaskQueue): Promise<number> {
@@ -103,8 +109,10 @@ export class Housekeeper {
       const reply = claimed[0];
       if (!reply) continue;
       const entry = { ...entryFromReply(reply[0], reply[1]), deliveries: deliveries + 1, reclaimed: true };
-      await queue.deadLetter(entry, `delivered ${deliveries} times without a result (limit ${this.options.maxDeliveries}); its agents may crash on it`);
-      this.logger.warn('task dead-lettered by housekeeping', { role: queue.role, entryId, taskId: entry.fields.id, deliveries });
+      const reason = `delivered ${deliveries} times without a result (limit ${this.options.maxDeliveries}); its agents may crash on it`;
+      const taskId = entry.fields.id !== undefined && TASK_ID.test(entry.fields.id) ? entry.fields.id : undefined;
+      await queue.deadLetter(entry, reason, taskId, resultWithoutTurns('dead_lettered', reason).output);
+      this.logger.warn('task dead-lettered by housekeeping', { role: queue.role, entryId, taskId, deliveries });
       count++;
     }
     return count;
@@ -120,7 +128,7 @@ export class Housekeeper {
     }
   }
 
-  /** Drops entries older than every pending and undelivered one: their results are in hive:results. */
+  /** Drops entries older than every pending and undelivered one: their results are in the results stream. */
   private async trimAcknowledged(queue: TaskQueue, group: Record<string, unknown>): Promise<void> {
     const summary = (await this.redis.xpending(queue.stream, queue.group)) as [number, string | null, string | null, unknown];
     const oldestPending = summary[1];
@@ -129,10 +137,24 @@ export class Housekeeper {
   }
 }
 
+/**
+ * Pending plus lag. Redis cannot tell the lag after some deletions; then the
+ * stream's length is the bound (acknowledged entries are trimmed, so it is
+ * close), which is what an autoscaler should see rather than nothing.
+ */
+function backlogOf(group: Record<string, unknown>, streamLength: number): number {
+  const pending = Number(group.pending ?? 0);
+  return group.lag === null || group.lag === undefined ? streamLength : pending + Number(group.lag);
+}
+
 function fieldsOf(flat: unknown[]): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
   return fields;
+}
+
+function infoNumber(info: string, field: string): number {
+  return Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
 }
 
 /** The smallest id after `id`, so MINID keeps everything not yet delivered. */

@@ -25,7 +25,8 @@ export interface Task {
   readonly enqueuedAtMs: number;
 }
 
-const TASK_ID = /^[\w.:-]{1,200}$/;
+/** What a task id may be: it becomes part of Redis keys and directory names. */
+export const TASK_ID = /^[\w.:-]{1,200}$/;
 const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /** Redis replies with a flat [k1, v1, k2, v2] list. */

@@ -1,19 +1,23 @@
-import Redis, { ChainableCommander } from 'ioredis';
-import { AgentRole, consumerGroup, hiveKeys } from '../contract';
-
-const STREAMS = hiveKeys();
+import { AgentRole, consumerGroup, HiveKeys } from '../contract';
+import { withScripts, ScriptedClient } from './queue-scripts';
+import { RedisClient } from './redis-connections';
 import { entryFromReply, StreamEntry } from './task-entry';
 import { TaskResult } from './task-result';
 
-/** Keeps "task id -> result entry" so a redelivered or re-enqueued task is not processed twice. */
-const DONE_KEY = (taskId: string) => `hive:done:${taskId}`;
-const DONE_TTL_SECONDS = 7 * 24 * 3600;
-
-/** A delivered entry and how often it has been delivered. */
+/** A delivered entry and how often it has been delivered (releases do not count). */
 export interface Delivery extends StreamEntry {
   readonly deliveries: number;
-  /** Taken over from a consumer that stopped renewing it. */
+  /** Taken over from a consumer that stopped renewing it, or that released it. */
   readonly reclaimed: boolean;
+}
+
+export interface TaskQueueOptions {
+  readonly keys: HiveKeys;
+  readonly role: AgentRole;
+  /** This consumer's name in the role's group (the pod name). */
+  readonly consumer: string;
+  /** How long a result (and so the "done" state of its task id) is kept. */
+  readonly resultTtlSeconds: number;
 }
 
 export class BlockingReadTimeoutError extends Error {
@@ -23,22 +27,36 @@ export class BlockingReadTimeoutError extends Error {
   }
 }
 
+/** How many XAUTOCLAIM calls one reclaim round may make: at least 10 x that many pending entries are scanned. */
+const RECLAIM_SCAN_CALLS = 500;
+
+type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+
 /**
- * One role's task stream as seen by one consumer: read, reclaim, renew, and
- * finish entries. Finishing is always a MULTI that writes before it acknowledges.
+ * One role's task stream as seen by one consumer. Every step that changes
+ * the state of a task is one script on the server, so a re-sent command or a
+ * second agent cannot publish a second result, and only the entry's current
+ * owner may renew it, checkpoint it or give it back.
  */
 export class TaskQueue {
   readonly stream: string;
   readonly group: string;
+  readonly role: AgentRole;
+  readonly consumer: string;
+  private readonly commands: ScriptedClient;
+  /** Where the last reclaim round stopped scanning the pending list. */
+  private reclaimCursor = '0-0';
 
   constructor(
-    private readonly commands: Redis,
-    private readonly blocking: Redis,
-    readonly role: AgentRole,
-    readonly consumer: string,
+    commands: RedisClient,
+    private readonly blocking: RedisClient,
+    private readonly options: TaskQueueOptions,
   ) {
-    this.stream = STREAMS.tasks(role);
-    this.group = consumerGroup(role);
+    this.commands = withScripts(commands);
+    this.role = options.role;
+    this.consumer = options.consumer;
+    this.stream = options.keys.tasks(options.role);
+    this.group = consumerGroup(options.role);
   }
 
   async ensureGroup(): Promise<void> {
@@ -62,8 +80,7 @@ export class TaskQueue {
       timer = setTimeout(() => reject(new BlockingReadTimeoutError(watchdogMs)), watchdogMs);
     });
     try {
-      const reply = (await Promise.race([read, watchdog])) as Array<[string, Array<[string, string[]]>]> | null;
-      return (reply?.[0]?.[1] ?? []).map(([id, flat]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false }));
+      return newDeliveries((await Promise.race([read, watchdog])) as StreamReply);
     } catch (error) {
       if (error instanceof BlockingReadTimeoutError) {
         read.catch(() => undefined);
@@ -75,61 +92,95 @@ export class TaskQueue {
     }
   }
 
-  /** Entries idle longer than `minIdleMs` (their agent stopped renewing them), now ours. */
+  /** Entries idle at least `minIdleMs`, now ours, continuing the scan where the last round stopped. */
   async reclaim(count: number, minIdleMs: number): Promise<Delivery[]> {
-    const [, claimed] = (await this.commands.xautoclaim(this.stream, this.group, this.consumer, minIdleMs, '0-0', 'COUNT', count)) as [
+    const [cursor, claimed] = (await this.commands.hiveReclaim(this.stream, this.group, this.consumer, minIdleMs, this.reclaimCursor, count, RECLAIM_SCAN_CALLS)) as [
       string,
-      Array<[string, string[]] | null>,
-      string[],
+      Array<[string, string[], number]>,
     ];
-    const entries = claimed.filter((e): e is [string, string[]] => e !== null).map(([id, flat]) => entryFromReply(id, flat));
-    return Promise.all(entries.map(async (entry) => ({ ...entry, deliveries: await this.deliveryCount(entry.entryId), reclaimed: true })));
+    this.reclaimCursor = cursor;
+    return claimed.map(([id, flat, deliveries]) => ({ ...entryFromReply(id, flat), deliveries: Number(deliveries), reclaimed: true }));
   }
 
-  async deliveryCount(entryId: string): Promise<number> {
-    const pending = (await this.commands.xpending(this.stream, this.group, entryId, entryId, 1)) as Array<[string, string, number, number]>;
-    return pending[0]?.[3] ?? 1;
+  /** Renews the entries this consumer still owns; returns the ones it lost. */
+  async renew(entryIds: readonly string[]): Promise<string[]> {
+    if (entryIds.length === 0) return [];
+    return (await this.commands.hiveRenew(this.stream, this.group, this.consumer, ...entryIds)) as string[];
   }
 
-  /** Resets the idle time of entries we work on, so no live agent takes them over. */
-  async renew(entryIds: readonly string[]): Promise<void> {
-    if (entryIds.length === 0) return;
-    await this.commands.xclaim(this.stream, this.group, this.consumer, 0, ...entryIds, 'JUSTID');
+  /** Gives entries back without counting the delivery; the next reclaim round of any agent takes them. */
+  async release(entryIds: readonly string[], idleMs: number): Promise<number> {
+    if (entryIds.length === 0) return 0;
+    return Number(await this.commands.hiveRelease(this.stream, this.group, this.consumer, idleMs, ...entryIds));
   }
 
-  async hasResult(taskId: string): Promise<boolean> {
-    return (await this.commands.exists(DONE_KEY(taskId))) === 1;
+  /** Whether the task already has its result (its entry is then acknowledged), else its checkpoint. */
+  async begin(entryId: string, taskId: string): Promise<{ done: true } | { done: false; checkpoint?: string }> {
+    const keys = this.options.keys;
+    const [done, checkpoint] = (await this.commands.hiveBegin(this.stream, keys.result(taskId), keys.checkpoint(taskId), this.group, entryId)) as [number, string | null];
+    return done === 1 ? { done: true } : { done: false, checkpoint: checkpoint ?? undefined };
   }
 
-  /** Publishes the result and acknowledges the entry in one transaction: never an ack without a result. */
-  async complete(entryId: string, taskId: string, result: TaskResult): Promise<void> {
-    const tx = this.commands
-      .multi()
-      .xadd(STREAMS.results, '*', 'taskId', taskId, 'role', this.role, 'agent', this.consumer, 'status', result.status, 'output', JSON.stringify(result.output))
-      .xack(this.stream, this.group, entryId)
-      .set(DONE_KEY(taskId), entryId, 'EX', DONE_TTL_SECONDS);
-    await execAll(tx, 'result');
+  /**
+   * Publishes the task's one result, acknowledges the entry and drops its
+   * checkpoint in one step, and reads up to `fetchNext` new entries in the
+   * same round trip. `written` is false when the task already had a result.
+   */
+  async complete(entryId: string, taskId: string, result: TaskResult, fetchNext: number): Promise<{ written: boolean; next: Delivery[] }> {
+    const keys = this.options.keys;
+    const [written, next] = (await this.commands.hiveComplete(
+      this.stream,
+      keys.results,
+      keys.result(taskId),
+      keys.checkpoint(taskId),
+      this.group,
+      this.consumer,
+      entryId,
+      taskId,
+      this.role,
+      this.consumer,
+      result.status,
+      JSON.stringify(result.output),
+      this.options.resultTtlSeconds,
+      fetchNext,
+    )) as [number, StreamReply];
+    return { written: written === 1, next: newDeliveries(next) };
   }
 
-  /** Acknowledges an entry whose task already has a result. */
-  async ackDuplicate(entryId: string): Promise<void> {
-    await this.commands.xack(this.stream, this.group, entryId);
+  /**
+   * Moves an entry to `<prefix>:dlq:<role>` with the reason and acknowledges it;
+   * when it names a valid task id, the task also gets its one result, status
+   * `dead_lettered`, whose output is `output`.
+   */
+  async deadLetter(entry: Delivery, reason: string, taskId: string | undefined, output: TaskResult['output']): Promise<boolean> {
+    const keys = this.options.keys;
+    const written = await this.commands.hiveDeadLetter(
+      this.stream,
+      keys.deadLetters(this.role),
+      keys.results,
+      keys.result(taskId ?? ''),
+      keys.checkpoint(taskId ?? ''),
+      this.group,
+      entry.entryId,
+      taskId ?? '',
+      this.role,
+      this.consumer,
+      JSON.stringify(output),
+      this.options.resultTtlSeconds,
+      reason,
+      entry.deliveries,
+      ...Object.entries(entry.fields).flat(),
+    );
+    return Number(written) === 1;
   }
 
-  /** Moves an entry to `hive:dlq:<role>` with the reason; the dead letter is written before the ack, in one transaction. */
-  async deadLetter(entry: Delivery, error: string): Promise<void> {
-    const original = Object.entries(entry.fields).flat();
-    const tx = this.commands
-      .multi()
-      .xadd(STREAMS.deadLetters(this.role), '*', ...original, 'error', error, 'deliveries', String(entry.deliveries), 'entryId', entry.entryId)
-      .xack(this.stream, this.group, entry.entryId);
-    await execAll(tx, 'dead-letter');
+  /** Saves a checkpoint while this consumer owns the entry; false when it no longer does. */
+  async saveCheckpoint(entryId: string, taskId: string, checkpoint: string, ttlSeconds: number): Promise<boolean> {
+    const saved = await this.commands.hiveCheckpoint(this.stream, this.options.keys.checkpoint(taskId), this.group, this.consumer, entryId, checkpoint, ttlSeconds);
+    return Number(saved) === 1;
   }
 }
 
-/** Runs a MULTI and throws unless every command in it succeeded. */
-async function execAll(tx: ChainableCommander, what: string): Promise<void> {
-  const replies = await tx.exec();
-  const failed = replies?.find(([error]) => error);
-  if (!replies || failed) throw new Error(`${what} transaction failed: ${failed?.[0]?.message ?? 'aborted'}`);
+function newDeliveries(reply: StreamReply): Delivery[] {
+  return (reply?.[0]?.[1] ?? []).map(([id, flat]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false }));
 }

@@ -46,9 +46,15 @@ const MAX_SEARCH_MATCHES = 100;
  */
 export class FileToolbox {
   /** Paths written or edited, for the task's result. */
-  readonly written = new Set<string>();
+  readonly written: Set<string>;
 
-  constructor(readonly workspace: Workspace) {}
+  /** `written`: paths written before this toolbox existed (a task resumed from its checkpoint). */
+  constructor(
+    readonly workspace: Workspace,
+    written: Iterable<string> = [],
+  ) {
+    this.written = new Set(written);
+  }
 
   async run(name: string, input: Record<string, unknown>): Promise<string> {
     switch (name) {

@@ -16,21 +16,47 @@ export const DEFAULT_WORKSPACE_LIMITS: WorkspaceLimits = { maxFileBytes: 1024 * 
  * through the real path of its longest existing ancestor and checked with
  * path.relative, so `..`, absolute paths and symlinks pointing outside are
  * refused; a prefix check (`startsWith`) would let `/work-evil` pass for `/work`.
+ * The directory is made on first use, so a task that touches no file costs
+ * no directory.
  */
 export class Workspace {
+  /** Real path of the workspace root, once it exists. */
+  private realRoot?: string;
+
   private constructor(
-    /** Real path of the workspace root. */
-    readonly root: string,
+    private readonly dir: string,
     readonly limits: WorkspaceLimits,
   ) {}
 
+  /** A workspace at `dir`, made when first used. */
+  static at(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): Workspace {
+    return new Workspace(dir, limits);
+  }
+
+  /** A workspace at `dir`, made now. */
   static async create(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): Promise<Workspace> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    return new Workspace(await realpath(dir), limits);
+    const workspace = new Workspace(dir, limits);
+    await workspace.ensure();
+    return workspace;
+  }
+
+  /** Real path of the workspace root (made if it does not exist yet). */
+  get root(): string {
+    if (this.realRoot === undefined) throw new Error('the workspace is not made yet; call ensure() first');
+    return this.realRoot;
+  }
+
+  async ensure(): Promise<string> {
+    if (this.realRoot === undefined) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.realRoot = await realpath(this.dir);
+    }
+    return this.realRoot;
   }
 
   /** The absolute, real location of a relative path inside the workspace. */
   async resolve(requested: string): Promise<string> {
+    await this.ensure();
     if (typeof requested !== 'string' || requested.length === 0) throw new PathOutsideWorkspaceError(String(requested), 'empty path');
     if (requested.includes('\0')) throw new PathOutsideWorkspaceError(requested.replace(/\0/g, '\\0'), 'NUL byte in path');
     if (isAbsolute(requested)) throw new PathOutsideWorkspaceError(requested, 'absolute paths are refused; use a path relative to the workspace');
@@ -86,6 +112,7 @@ export class Workspace {
 
   /** Every regular file below the root, as relative paths; symlinks are not followed. */
   async files(): Promise<string[]> {
+    await this.ensure();
     const found: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -99,7 +126,9 @@ export class Workspace {
   }
 
   async remove(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true });
+    if (this.realRoot === undefined) return;
+    await rm(this.realRoot, { recursive: true, force: true });
+    this.realRoot = undefined;
   }
 
   private assertInside(requested: string, candidate: string): void {

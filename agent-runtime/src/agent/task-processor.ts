@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { AgentRole } from '../contract';
+import { Logger, redact } from '../log/logger';
+import { AgentMetrics } from '../metrics/agent-metrics';
+import { MalformedTaskError } from '../queue/malformed-task-error';
+import { parseTaskEntry, Task, TASK_ID } from '../queue/task-entry';
+import { TaskContext } from '../queue/task-consumer';
+import { TaskLostError } from '../queue/task-lost-error';
+import { Delivery, TaskQueue } from '../queue/task-queue';
+import { resultWithoutTurns, TaskResult } from '../queue/task-result';
+import { Workspace } from '../tools/workspace';
+import { LlmCircuitBreaker } from './llm-circuit-breaker';
+import { LlmUnavailableError } from './llm-errors';
+import { parseCheckpoint, TaskCheckpoint } from './task-checkpoint';
+import { TaskRunner } from './task-runner';
+
+export interface TaskProcessorOptions {
+  readonly role: AgentRole;
+  /** Per-task directories are made below it. */
+  readonly workspaceDir: string;
+  /** Deliveries (crashes mid-task and the task's own failures) after which a task is dead-lettered. */
+  readonly maxDeliveries: number;
+  /** Largest checkpoint stored. */
+  readonly checkpointMaxBytes: number;
+  /** How long a checkpoint is kept. */
+  readonly checkpointTtlSeconds: number;
+  /** How long a released entry has been idle, so the next reclaim round takes it. */
+  readonly claimIdleMs: number;
+  /** Credentials that must not leave the process in a result. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * The pipeline of one delivered task: validate, skip if done, resume from its
+ * checkpoint, run the tool loop with a checkpoint after every turn, publish
+ * the one result. A fault outside the task (the API unavailable, shutdown)
+ * gives the task back without counting the delivery; a lost task stops
+ * without publishing.
+ */
+export class TaskProcessor {
+  constructor(
+    private readonly queue: TaskQueue,
+    private readonly runner: TaskRunner,
+    private readonly breaker: LlmCircuitBreaker,
+    private readonly metrics: AgentMetrics,
+    private readonly logger: Logger,
+    private readonly options: TaskProcessorOptions,
+  ) {}
+
+  readonly handle = async (delivery: Delivery, context: TaskContext): Promise<Delivery[]> => {
+    let task: Task;
+    try {
+      task = parseTaskEntry(this.options.role, delivery);
+    } catch (error) {
+      if (!(error instanceof MalformedTaskError)) throw error;
+      await this.deadLetter(delivery, `malformed task: ${error.message}`);
+      return [];
+    }
+    if (delivery.deliveries > this.options.maxDeliveries) {
+      await this.deadLetter(delivery, `delivered ${delivery.deliveries} times (limit ${this.options.maxDeliveries}) without a result`, task.id);
+      return [];
+    }
+    const logger = this.logger.child({ taskId: task.id, entryId: task.entryId });
+    const begun = await this.queue.begin(task.entryId, task.id);
+    if (begun.done) {
+      logger.info('task already has a result; acknowledged without processing');
+      return [];
+    }
+    // Delivered again although released deliveries do not count: its agent died mid-task.
+    if (delivery.reclaimed && delivery.deliveries > 1) this.metrics.orchestratorError('crash_reclaimed');
+    const checkpoint = parseCheckpoint(begun.checkpoint);
+    if (checkpoint) this.metrics.tasksResumed.inc({ role: this.options.role });
+    logger.info('task started', { deliveries: delivery.deliveries, reclaimed: delivery.reclaimed, resumedAfterTurn: checkpoint?.turns ?? 0 });
+
+    const started = Date.now();
+    const workspace = Workspace.at(join(this.options.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
+    try {
+      const result = await this.work(task, workspace, checkpoint, logger, context.signal);
+      const { next } = await this.queue.complete(task.entryId, task.id, result, context.fetchNext());
+      this.metrics.taskFinished(result.status, (Date.now() - started) / 1000, result.reason);
+      logger.info(`task ${result.status}`, { turns: result.output.turns, usage: result.output.usage, error: result.output.error });
+      await this.breaker.recordSuccess();
+      return next;
+    } catch (error) {
+      return this.stopped(task, error, context.signal, logger);
+    } finally {
+      await workspace.remove().catch((error) => logger.warn('workspace not removed', { error: (error as Error).message }));
+    }
+  };
+
+  private async work(task: Task, workspace: Workspace, checkpoint: TaskCheckpoint | undefined, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
+    const seedError = await seed(workspace, { ...task.payload.files, ...checkpoint?.files });
+    if (seedError) return resultWithoutTurns('failed', `payload.files: ${seedError}`, 'workspace');
+    const outcome = await this.runner.run(task, workspace, logger, signal, {
+      resume: checkpoint,
+      onTurn: (next) => this.saveCheckpoint(task, next, logger),
+    });
+    // An API error may quote a credential; results are read by producers and kept for long.
+    const error = outcome.output.error;
+    return error ? { ...outcome, output: { ...outcome.output, error: redact(error, this.options.secrets) } } : outcome;
+  }
+
+  private async saveCheckpoint(task: Task, checkpoint: TaskCheckpoint, logger: Logger): Promise<void> {
+    const data = JSON.stringify(checkpoint);
+    if (Buffer.byteLength(data) > this.options.checkpointMaxBytes) {
+      logger.warn('checkpoint skipped: too large; the task would resume from an earlier turn', { turn: checkpoint.turns, bytes: Buffer.byteLength(data) });
+      return;
+    }
+    if (!(await this.queue.saveCheckpoint(task.entryId, task.id, data, this.options.checkpointTtlSeconds))) throw new TaskLostError(task.entryId);
+  }
+
+  /** A run that ended without a result: lost, or given back for another agent. Anything else is rethrown. */
+  private async stopped(task: Task, error: unknown, signal: AbortSignal, logger: Logger): Promise<Delivery[]> {
+    const lost = error instanceof TaskLostError || signal.reason instanceof TaskLostError;
+    if (lost) {
+      logger.warn('task lost to another agent; stopped without publishing');
+      return [];
+    }
+    const unavailable = error instanceof LlmUnavailableError;
+    if (!unavailable && !signal.aborted) throw error;
+    const reason = unavailable ? 'llm_unavailable' : 'shutdown';
+    if (unavailable) await this.breaker.recordOutage();
+    await this.queue.release([task.entryId], this.options.claimIdleMs);
+    this.metrics.tasksReleased.inc({ role: this.options.role, reason });
+    logger.warn('task released for another delivery', { reason, error: (error as Error).message });
+    return [];
+  }
+
+  private async deadLetter(delivery: Delivery, reason: string, taskId = validTaskId(delivery)): Promise<void> {
+    const written = await this.queue.deadLetter(delivery, reason, taskId, resultWithoutTurns('dead_lettered', reason).output);
+    this.metrics.deadLetters.inc({ role: this.options.role });
+    this.metrics.orchestratorError('dead_letter');
+    if (written) this.metrics.taskFinished('dead_lettered', 0);
+    this.logger.warn('task dead-lettered', { entryId: delivery.entryId, taskId: delivery.fields.id, reason, deliveries: delivery.deliveries });
+  }
+}
+
+/** Writes files into the workspace; returns why it could not, for the task's result. */
+async function seed(workspace: Workspace, files: Readonly<Record<string, string>>): Promise<string | undefined> {
+  try {
+    for (const [path, content] of Object.entries(files)) await workspace.writeFile(path, content);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The entry's task id when it has a usable one (a malformed entry may not). */
+function validTaskId(delivery: Delivery): string | undefined {
+  const id = delivery.fields.id;
+  return id !== undefined && TASK_ID.test(id) ? id : undefined;
+}
