@@ -1,8 +1,11 @@
-import Redis from 'ioredis';
-import { AgentRole, consumerGroup, hiveKeys } from '../../agent-runtime/src/contract';
-
-const STREAMS = hiveKeys();
+import Redis, { Cluster } from 'ioredis';
+import { AgentRole, consumerGroup, HiveKeys, hiveKeys } from '../../agent-runtime/src/contract';
 import { waitFor } from './agent-process';
+
+/** A test's Redis client: a standalone server or a cluster. */
+type Client = Redis | Cluster;
+
+const DEFAULT_KEYS = hiveKeys();
 
 export interface ResultEntry {
   entryId: string;
@@ -14,9 +17,9 @@ export interface ResultEntry {
 }
 
 /** Adds a task the way a producer does; `fields` replaces the well-formed fields when given. */
-export async function enqueue(redis: Redis, role: AgentRole, id: string, payload: unknown, fields?: string[]): Promise<string> {
+export async function enqueue(redis: Client, role: AgentRole, id: string, payload: unknown, fields?: string[], keys: HiveKeys = DEFAULT_KEYS): Promise<string> {
   const entry = fields ?? ['id', id, 'payload', typeof payload === 'string' ? payload : JSON.stringify(payload)];
-  return (await redis.xadd(STREAMS.tasks(role), '*', ...entry))!;
+  return (await redis.xadd(keys.tasks(role), '*', ...entry))!;
 }
 
 function fieldsOf(flat: string[]): Record<string, string> {
@@ -25,25 +28,25 @@ function fieldsOf(flat: string[]): Record<string, string> {
   return fields;
 }
 
-export async function results(redis: Redis): Promise<ResultEntry[]> {
-  return (await redis.xrange(STREAMS.results, '-', '+')).map(([entryId, flat]) => {
+export async function results(redis: Client, keys: HiveKeys = DEFAULT_KEYS): Promise<ResultEntry[]> {
+  return (await redis.xrange(keys.results, '-', '+')).map(([entryId, flat]) => {
     const f = fieldsOf(flat);
     return { entryId, taskId: f.taskId, role: f.role, agent: f.agent, status: f.status as ResultEntry['status'], output: JSON.parse(f.output) };
   });
 }
 
-export async function deadLetters(redis: Redis, role: AgentRole): Promise<Array<Record<string, string>>> {
-  return (await redis.xrange(STREAMS.deadLetters(role), '-', '+')).map(([, flat]) => fieldsOf(flat));
+export async function deadLetters(redis: Client, role: AgentRole, keys: HiveKeys = DEFAULT_KEYS): Promise<Array<Record<string, string>>> {
+  return (await redis.xrange(keys.deadLetters(role), '-', '+')).map(([, flat]) => fieldsOf(flat));
 }
 
-export async function waitForResults(redis: Redis, count: number, timeoutMs = 20_000): Promise<ResultEntry[]> {
+export async function waitForResults(redis: Client, count: number, timeoutMs = 20_000, keys: HiveKeys = DEFAULT_KEYS): Promise<ResultEntry[]> {
   let found: ResultEntry[] = [];
-  await waitFor(async () => (found = await results(redis)).length >= count, timeoutMs, `${count} results`);
+  await waitFor(async () => (found = await results(redis, keys)).length >= count, timeoutMs, `${count} results`);
   return found;
 }
 
 /** Entries of a role's group not yet acknowledged. */
-export async function pendingCount(redis: Redis, role: AgentRole): Promise<number> {
-  const summary = (await redis.xpending(STREAMS.tasks(role), consumerGroup(role))) as [number, ...unknown[]];
+export async function pendingCount(redis: Client, role: AgentRole, keys: HiveKeys = DEFAULT_KEYS): Promise<number> {
+  const summary = (await redis.xpending(keys.tasks(role), consumerGroup(role))) as [number, ...unknown[]];
   return summary[0];
 }

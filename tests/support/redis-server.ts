@@ -42,6 +42,13 @@ export class RedisServer {
     await exited;
   }
 
+  /** Stops the server without closing anything (SIGSTOP) for `ms`: a stall, as a saturated or swapping Redis shows it. */
+  async stall(ms: number): Promise<void> {
+    this.process?.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    this.process?.kill('SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();

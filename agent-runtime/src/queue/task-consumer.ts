@@ -23,7 +23,7 @@ export interface TaskConsumerOptions {
   readonly claimIdleMs: number;
   /** How long in-flight tasks may finish after close() before they are given back. */
   readonly shutdownGraceMs: number;
-  /** How long one blocking read waits. @default 2000 */
+  /** How long one blocking read waits. @default 2000, or the reclaim interval if shorter */
   readonly blockMs?: number;
 }
 
@@ -47,6 +47,8 @@ export class TaskConsumer {
   private renewTimer?: NodeJS.Timeout;
   private lastReclaimMs = 0;
   private readonly reclaimEveryMs: number;
+  /** A read must not outlast a reclaim interval, or stale entries would wait for it. */
+  private readonly blockMs: number;
 
   constructor(
     private readonly queue: TaskQueue,
@@ -57,6 +59,7 @@ export class TaskConsumer {
     private readonly options: TaskConsumerOptions,
   ) {
     this.reclaimEveryMs = Math.min(5_000, options.claimIdleMs / 2);
+    this.blockMs = options.blockMs ?? Math.min(2_000, this.reclaimEveryMs);
   }
 
   /** Starts consuming; the connections must be ready (no read happens before). */
@@ -139,7 +142,7 @@ export class TaskConsumer {
       const reclaimed = await this.queue.reclaim(count, this.options.claimIdleMs);
       if (reclaimed.length > 0) return reclaimed;
     }
-    return this.queue.readNew(count, this.options.blockMs ?? 2_000);
+    return this.queue.readNew(count, this.blockMs);
   }
 
   private reclaimDue(): boolean {

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { hiveKeys } from '../../agent-runtime/src/contract';
+import { TaskQueue } from '../../agent-runtime/src/queue/task-queue';
+import { waitFor } from '../support/agent-process';
+import { text, toolUse, turnOf } from '../support/fake-messages-api';
+import { useHive } from '../support/hive-fixture';
+import { enqueue, pendingCount, results, waitForResults } from '../support/hive-streams';
+
+const hive = useHive();
+const output = { text: 'x', files: {}, usage: { input_tokens: 1, output_tokens: 1 }, turns: 1 };
+
+describe('exactly one result per task id', () => {
+  it('a completion sent twice (as ioredis re-sends after a reconnect) adds one result', async () => {
+    const client = hive.client();
+    const queue = new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer: 'agent-qa-1', resultTtlSeconds: 60 });
+    await queue.ensureGroup();
+    await enqueue(client, 'qa', 'task-twice', { instructions: 'x' });
+    const [delivery] = await queue.readNew(1, 100);
+    const first = await queue.complete(delivery.entryId, 'task-twice', { status: 'succeeded', output }, 0);
+    const second = await queue.complete(delivery.entryId, 'task-twice', { status: 'failed', output }, 0);
+    expect([first.written, second.written]).toEqual([true, false]);
+    const published = await results(client);
+    expect(published.map((r) => [r.taskId, r.status])).toEqual([['task-twice', 'succeeded']]);
+    expect(await client.hgetall('hive:result:task-twice')).toMatchObject({ taskId: 'task-twice', status: 'succeeded', resultEntryId: published[0].entryId });
+    expect(await client.ttl('hive:result:task-twice')).toBeGreaterThan(50);
+    expect(await pendingCount(client, 'qa')).toBe(0);
+  });
+
+  it('a re-submitted task id is acknowledged without work even after the results stream was trimmed', async () => {
+    const api = await hive.api(() => text('once'));
+    const agent = await hive.startAgent('developer', 'agent-developer-resubmit');
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'developer', 'task-again', { instructions: 'x' });
+    await waitForResults(client, 1);
+    await client.xtrim('hive:results', 'MAXLEN', 0);
+    await enqueue(client, 'developer', 'task-again', { instructions: 'x' });
+    await agent.waitForLog('task already has a result; acknowledged without processing');
+    expect(await results(client)).toEqual([]);
+    expect(api.requests).toHaveLength(1);
+    expect(await pendingCount(client, 'developer')).toBe(0);
+  });
+
+  it('an agent that lost its entry to another agent stops its run without publishing; only the new owner publishes', async () => {
+    // The first call (agent A's) hangs 3 s; every other call answers at once.
+    const api = await hive.api((request, call) =>
+      call === 1 ? { ...toolUse('write_file', { path: 'a.txt', content: 'A' }), delayMs: 3_000 } : turnOf(request) === 1 ? toolUse('write_file', { path: 'a.txt', content: 'B' }) : text('done by B'),
+    );
+    const a = await hive.startAgent('developer', 'agent-developer-a', { HIVE_CLAIM_IDLE_MS: '1000' });
+    await a.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'developer', 'task-race', { instructions: 'x' });
+    await waitFor(() => api.requests.length === 1, 10_000, "A's first call");
+    // A stalls (stops renewing); B takes the entry over and finishes it.
+    a.kill('SIGSTOP');
+    const b = await hive.startAgent('developer', 'agent-developer-b', { HIVE_CLAIM_IDLE_MS: '1000' });
+    const [result] = await waitForResults(client, 1);
+    a.kill('SIGCONT');
+    await a.waitForLog('task lost to another agent; stopped without publishing');
+    expect(result).toMatchObject({ taskId: 'task-race', agent: 'agent-developer-b', status: 'succeeded', output: { text: 'done by B', files: { 'a.txt': 'B' } } });
+    // A made no call after it found the task lost: its first, then B's two.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(api.requests).toHaveLength(3);
+    expect(await results(client)).toHaveLength(1);
+    expect(await b.metrics()).toContain('hive_tasks_total{role="developer",outcome="succeeded"} 1');
+    expect(await a.metrics()).toContain('hive_orchestrator_errors_total{role="developer",kind="lost"} 1');
+  });
+
+  it('an agent that stalled past the claim timeout never runs its own entry twice at once', async () => {
+    const api = await hive.api((request, call) => (call === 1 ? { ...toolUse('list_directory', {}), delayMs: 2_500 } : turnOf(request) === 2 ? text('done') : text('unexpected')));
+    const agent = await hive.startAgent('qa', 'agent-qa-stall', { HIVE_CLAIM_IDLE_MS: '500', HIVE_CONCURRENCY: '2' });
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'qa', 'task-stall', { instructions: 'x' });
+    await waitFor(() => api.requests.length === 1, 10_000, 'the first call');
+    agent.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1_500));
+    agent.kill('SIGCONT');
+    const [result] = await waitForResults(client, 1);
+    expect(result).toMatchObject({ taskId: 'task-stall', status: 'succeeded', output: { turns: 2 } });
+    expect(agent.logs.filter((l) => l.event === 'task started')).toHaveLength(1);
+    expect(api.requests).toHaveLength(2);
+  });
+});
