@@ -24,7 +24,8 @@ export interface CircuitBreakerOptions {
 export class LlmCircuitBreaker {
   private current: CircuitState = 'closed';
   private failures = 0;
-  private waitMs = 0;
+  /** When the open period ends, on the local clock, as of the last reply. */
+  private openUntilMs = 0;
 
   constructor(
     private readonly redis: ScriptedClient,
@@ -45,9 +46,10 @@ export class LlmCircuitBreaker {
   /** How many tasks this agent may take now (Infinity while closed), and how long to wait when none. */
   async admits(): Promise<{ tasks: number; waitMs: number }> {
     if (this.current === 'closed') return { tasks: Infinity, waitMs: 0 };
-    if (this.current === 'open' && this.waitMs > 0) return { tasks: 0, waitMs: this.waitMs };
+    const waitMs = this.openUntilMs - Date.now();
+    if (this.current === 'open' && waitMs > 0) return { tasks: 0, waitMs };
     const won = await this.call('probe');
-    return won ? { tasks: 1, waitMs: 0 } : { tasks: 0, waitMs: Math.max(this.waitMs, 250) };
+    return won ? { tasks: 1, waitMs: 0 } : { tasks: 0, waitMs: Math.max(this.openUntilMs - Date.now(), 250) };
   }
 
   /** The Messages API answered: forget earlier outages (a round trip only when there were any). */
@@ -59,7 +61,12 @@ export class LlmCircuitBreaker {
     await this.call('failure');
   }
 
-  private async call(operation: 'read' | 'failure' | 'success' | 'probe'): Promise<boolean> {
+  /** A won probe that found no task: give it up, so a task that arrives later is not held until the probe times out. */
+  async abandonProbe(): Promise<void> {
+    await this.call('unprobe');
+  }
+
+  private async call(operation: 'read' | 'failure' | 'success' | 'probe' | 'unprobe'): Promise<boolean> {
     const o = this.options;
     const [state, waitMs, failures, won] = (await this.redis.hiveBreaker(this.key, operation, this.consumer, o.failures, o.openMs, o.maxOpenMs, o.probeTimeoutMs ?? 120_000)) as [
       CircuitState,
@@ -67,7 +74,7 @@ export class LlmCircuitBreaker {
       number,
       number,
     ];
-    this.waitMs = Number(waitMs);
+    this.openUntilMs = Date.now() + Number(waitMs);
     this.failures = Number(failures);
     if (state !== this.current) {
       this.current = state;

@@ -115,6 +115,7 @@ export class TaskConsumer {
         if (!groupReady) groupReady = (await this.queue.ensureGroup(), true);
         const waitingSinceMs = Date.now();
         const deliveries = await this.next(Math.min(free, admitted.tasks));
+        if (deliveries.length === 0 && admitted.tasks !== Infinity) await this.breaker.abandonProbe();
         if (redisDown) this.logger.info('redis reads resumed');
         redisDown = false;
         if (signal.aborted) {

@@ -2,7 +2,7 @@
 -- States: closed (work as usual), open (nobody takes tasks until open-until), half-open (one agent
 -- probes with one task; success closes the breaker, failure opens it again for twice as long).
 -- KEYS[1] breaker hash
--- ARGV[1] operation: 'read' | 'failure' | 'success' | 'probe'; ARGV[2] consumer;
+-- ARGV[1] operation: 'read' | 'failure' | 'success' | 'probe' | 'unprobe'; ARGV[2] consumer;
 -- ARGV[3] failures that open it; ARGV[4] first open period (ms); ARGV[5] longest open period (ms);
 -- ARGV[6] how long a probe may take before another agent may probe (ms)
 -- Returns { state, ms until a probe may start (0 when it may), consecutive failures, 1 if this call won the probe }
@@ -18,7 +18,8 @@ local function open(ms)
   state = 'open'
   openMs = math.min(ms, tonumber(ARGV[5]))
   openUntil = now + openMs
-  redis.call('HSET', KEYS[1], 'state', state, 'openUntil', openUntil, 'openMs', openMs, 'failures', failures)
+  -- A failed probe is over: the next open period ends with a new probe, not the old probe's timeout.
+  redis.call('HSET', KEYS[1], 'state', state, 'openUntil', openUntil, 'openMs', openMs, 'failures', failures, 'probeUntil', 0)
 end
 local function keep()
   -- A breaker whose agents all went away is forgotten after a while rather than kept forever.
@@ -44,6 +45,11 @@ elseif op == 'probe' then
     redis.call('HSET', KEYS[1], 'state', state, 'probeBy', ARGV[2], 'probeUntil', now + tonumber(ARGV[6]))
     won = 1
     keep()
+  end
+elseif op == 'unprobe' then
+  -- The probe found no task to try: let the next agent probe at once instead of after the probe timeout.
+  if state == 'half-open' and redis.call('HGET', KEYS[1], 'probeBy') == ARGV[2] then
+    redis.call('HSET', KEYS[1], 'probeUntil', 0)
   end
 end
 return { state, math.max(openUntil - now, 0), failures, won }
