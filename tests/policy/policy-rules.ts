@@ -6,7 +6,7 @@ import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support
 import { contractSeriesNames, metricNames } from '../support/promql';
 
 /**
- * One function per rule of ../shared/POLICIES.md. Each returns its violations
+ * One function per rule of docs/policies.md. Each returns its violations
  * as "<object>: <field> <problem>"; an empty list means the rule holds.
  */
 export type PolicyCheck = (objects: readonly KubeObject[], env: Environment) => string[];

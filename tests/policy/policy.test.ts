@@ -9,8 +9,8 @@ import { POLICY_RULES, RULES_WITH_OWN_TESTS } from './policy-rules';
 const environments = loadChartsOut();
 
 describe('the policy checklist', () => {
-  it('has a check for every rule id of shared/POLICIES.md, and no check for a rule it does not list', () => {
-    const policies = readFileSync(join(REPO_ROOT, '..', 'shared', 'POLICIES.md'), 'utf8');
+  it('has a check for every rule id of docs/policies.md, and no check for a rule it does not list', () => {
+    const policies = readFileSync(join(REPO_ROOT, 'docs', 'policies.md'), 'utf8');
     const ids = [...policies.matchAll(/^\| ([A-Z][A-Z-]+) \|/gm)].map((m) => m[1]).filter((id) => id !== 'ID');
     expect(ids.length).toBeGreaterThan(20);
     expect([...Object.keys(POLICY_RULES), ...Object.keys(RULES_WITH_OWN_TESTS)].sort()).toEqual([...ids].sort());
