@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { sleep } from './agent/abortable-sleep';
-import { CircuitState, LlmCircuitBreaker } from './agent/llm-circuit-breaker';
+import { LlmCircuitBreaker } from './agent/llm-circuit-breaker';
 import { loadRolePrompt } from './agent/role-prompt';
 import { TaskProcessor } from './agent/task-processor';
 import { TaskRunner } from './agent/task-runner';
 import { configSecrets, RuntimeConfig } from './config/runtime-config';
-import { hiveKeys } from './contract';
+import { CIRCUIT_STATE_VALUE, CircuitState, hiveKeys } from './contract';
 import { EventLoopWatch } from './health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from './health/health-server';
 import { Logger } from './log/logger';
@@ -22,8 +22,6 @@ export interface AgentDependencies {
   /** When the process started, for the spawn-time metric. @default process start */
   readonly processStartMs?: number;
 }
-
-const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** How often the local view of the shared circuit breaker is refreshed. */
 const BREAKER_REFRESH_MS = 1_000;

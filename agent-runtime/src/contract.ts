@@ -108,6 +108,10 @@ export const METRICS = {
   streamLength: 'hive_stream_length',
 } as const;
 
+/** The values of METRICS.llmCircuitState: the runtime sets them, the monitoring queries them. */
+export const CIRCUIT_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+export type CircuitState = keyof typeof CIRCUIT_STATE_VALUE;
+
 /** Outcomes of a task, as the `outcome` label of task metrics and the `status` of a result. */
 export const TASK_OUTCOMES = ['succeeded', 'failed', 'dead_lettered', 'canceled'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];

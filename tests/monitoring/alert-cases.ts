@@ -1,5 +1,6 @@
 import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
 import { Environment } from '../../infra/environment/environment-schema';
+import { seriesName } from '../support/promtool';
 
 /** A promtool unit test: series, when to look, and the alerts expected then. */
 export interface AlertCase {
@@ -19,10 +20,7 @@ export interface AlertCase {
 export function alertCases(env: Environment): AlertCase[] {
   const ns = env.namespace;
   const a = env.alerts;
-  const s = (metric: string, labels: Record<string, string>) =>
-    `${metric}{${Object.entries({ namespace: ns, ...labels })
-      .map(([k, v]) => `${k}="${v}"`)
-      .join(',')}}`;
+  const s = (metric: string, labels: Record<string, string>) => seriesName(metric, { namespace: ns, ...labels });
   const ready = (role: string, value: number, pod = `agent-${role}-1`) => ({ [s('hive_agent_ready', { role, pod })]: `${value}x60` });
   const allReady = Object.assign({}, ...SCALABLE_ROLES.map((r) => ready(r, 1)), ready('meta', 1));
   const dispatchBuckets = (fastCount: number) => ({
@@ -37,6 +35,11 @@ export function alertCases(env: Environment): AlertCase[] {
   });
   const backlog = (series: string) => ({ [s('hive_queue_backlog', { role: 'developer', pod: 'agent-meta-1' })]: series });
   const deadLetters = (series: string) => ({ [s('hive_dead_letters_total', { role: 'qa', pod: 'agent-qa-1' })]: series });
+  // Two agents of one role report the same shared breaker.
+  const circuit = (series: string) => ({
+    [s('hive_llm_circuit_state', { role: 'developer', pod: 'agent-developer-1' })]: series,
+    [s('hive_llm_circuit_state', { role: 'developer', pod: 'agent-developer-2' })]: series,
+  });
 
   return [
     {
@@ -97,6 +100,38 @@ export function alertCases(env: Environment): AlertCase[] {
       expected: [{ role: 'developer', severity: 'warning' }],
     },
     { name: 'a large but steady backlog is quiet', alertname: 'HiveBacklogGrowing', series: backlog(`${a.backlogThreshold * 2}x60`), evalTime: '45m', expected: [] },
+    {
+      // Open from 3m, with half-open probes at 8m and 14m: not closed for 15 minutes, open for only 3 since the last probe.
+      name: 'an outage with tasks waiting, open with half-open probes between, fires',
+      alertname: 'HiveLlmCircuitOpen',
+      series: { ...circuit('0x2 2x4 1 2x4 1 2x20'), ...backlog('5+1x30') },
+      evalTime: '18m',
+      expected: [{ role: 'developer', severity: 'warning' }],
+    },
+    {
+      // Meta publishes the backlog; without it nobody knows that nothing waits.
+      name: 'an open breaker with no backlog published fires',
+      alertname: 'HiveLlmCircuitOpen',
+      series: circuit('2x20'),
+      evalTime: '10m',
+      expected: [{ role: 'developer', severity: 'warning' }],
+    },
+    {
+      // Looked at in its last minute before closing, when it has been not closed the longest.
+      name: 'a breaker not closed for less than 5 minutes is quiet',
+      alertname: 'HiveLlmCircuitOpen',
+      series: { ...circuit('0x5 2x3 1 0x30'), ...backlog('5x30') },
+      evalTime: '9m',
+      expected: [],
+    },
+    {
+      // After an outage with no task left to probe with, the breaker waits half-open for work.
+      name: 'a breaker half-open for long with nothing waiting is quiet',
+      alertname: 'HiveLlmCircuitOpen',
+      series: { ...circuit('0x2 2x2 1x40'), ...backlog('0x40') },
+      evalTime: '30m',
+      expected: [],
+    },
     { name: 'a new dead letter fires', alertname: 'HiveDeadLetters', series: deadLetters('0x5 1x30'), evalTime: '8m', expected: [{ role: 'qa', severity: 'warning' }] },
     { name: 'no dead letters is quiet', alertname: 'HiveDeadLetters', series: deadLetters('0x30'), evalTime: '8m', expected: [] },
   ];

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,22 +6,14 @@ import { stringify } from 'yaml';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { loadChartsOut } from '../support/manifests';
 import { ruleGroups } from '../support/monitoring-queries';
+import { runPromtool } from '../support/promtool';
 import { REPO_ROOT } from '../support/repo';
-import { requireTool } from '../support/system-tools';
 import { alertCases, promtoolTestFile } from './alert-cases';
 
-const promtool = requireTool('promtool');
 const work = mkdtempSync(join(tmpdir(), 'hive-promtool-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(args: string[]): { ok: boolean; output: string } {
-  try {
-    return { ok: true, output: execFileSync(promtool, args, { cwd: work, encoding: 'utf8', stdio: 'pipe' }) };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
+const run = (args: string[]) => runPromtool(args, work);
 
 describe('MON-PROMQL: promtool', () => {
   for (const { env, objects } of loadChartsOut()) {

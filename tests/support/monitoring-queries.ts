@@ -67,6 +67,27 @@ export function hpaMetricNames(objects: readonly KubeObject[]): QueryUse[] {
   );
 }
 
+/** An HPA's External metric: what the HPA asks the external metrics API for. */
+export interface HpaExternalMetric {
+  readonly where: string;
+  readonly namespace: string;
+  readonly metric: string;
+  readonly matchLabels: Record<string, string>;
+}
+
+export function hpaExternalMetrics(objects: readonly KubeObject[]): HpaExternalMetric[] {
+  return byKind(objects, 'HorizontalPodAutoscaler').flatMap((hpa) =>
+    (hpa.spec.metrics as any[])
+      .filter((m) => m.type === 'External')
+      .map((m) => ({
+        where: `${describe(hpa)} External metric`,
+        namespace: hpa.metadata.namespace!,
+        metric: m.external.metric.name as string,
+        matchLabels: (m.external.metric.selector?.matchLabels ?? {}) as Record<string, string>,
+      })),
+  );
+}
+
 /**
  * Every PromQL query in an environment: alerts, dashboard panels and adapter
  * rules (templates expanded).

@@ -1,6 +1,6 @@
+import { CircuitState } from '../contract';
 import { ScriptedClient } from '../queue/queue-scripts';
 
-export type CircuitState = 'closed' | 'half-open' | 'open';
 
 export interface CircuitBreakerOptions {
   /** Consecutive outages (after the SDK's retries) that open the breaker. */

@@ -1,4 +1,5 @@
 import { METRICS } from '../../../agent-runtime/src/contract';
+import { circuitHoldingWork } from './llm-circuit';
 
 /**
  * prometheus-adapter rules that serve contract metrics to the HPAs. The HPA
@@ -41,7 +42,18 @@ export function adapterConfig(): AdapterConfig {
         seriesQuery: `${METRICS.queueBacklog}{namespace!="",role!=""}`,
         resources: { overrides: { namespace: { resource: 'namespace' } } },
         name: { matches: `^${METRICS.queueBacklog}$`, as: ADAPTER_METRICS.backlog },
-        metricsQuery: `max(${METRICS.queueBacklog}{<<.LabelMatchers>>}) by (role)`,
+        // While a role's LLM circuit breaker holds back work its agents take no tasks and the
+        // backlog grows whatever the role's size: scaling on it would take the role to
+        // maxReplicas because the API is down. So the metric is absent then. The adapter
+        // answers an empty list, the HPA's metrics client makes that an error, and "if any of
+        // these metrics cannot be converted into a desired replica count [...] and a scale
+        // down is suggested by the metrics which can be fetched, scaling is skipped"
+        // (Kubernetes docs, HPA algorithm details). Busy slots and CPU fall in an outage, so
+        // the role holds its size. An empty backlog is still served: nothing waits, so the
+        // role may shrink as usual.
+        // <<.LabelMatchers>> is the HPA's selector (role) and namespace; the breaker's series
+        // carry both, so a breaker hides only its own role's backlog in its own namespace.
+        metricsQuery: `max(${METRICS.queueBacklog}{<<.LabelMatchers>>}) by (role) unless on(role) (${circuitHoldingWork('<<.LabelMatchers>>')})`,
       },
     ],
   };

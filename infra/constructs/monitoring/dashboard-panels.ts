@@ -1,12 +1,30 @@
-import { METRICS } from '../../../agent-runtime/src/contract';
+import { CIRCUIT_STATE_VALUE, CircuitState, METRICS } from '../../../agent-runtime/src/contract';
 import { ADAPTER_METRICS } from './adapter-rules';
+import { circuitStateByRole } from './llm-circuit';
+
+/** A named value of a state gauge, with the colour Grafana draws it in. */
+export interface PanelState {
+  readonly value: number;
+  readonly text: string;
+  readonly color: string;
+}
 
 /** A time-series panel: a title, a unit and the PromQL it plots. */
 export interface PanelSpec {
   readonly title: string;
   readonly unit: string;
   readonly targets: ReadonlyArray<{ readonly expr: string; readonly legend: string }>;
+  /** Names for the values of a state gauge; such a panel is drawn as a state timeline. @default none */
+  readonly states?: readonly PanelState[];
 }
+
+/** A Record, so a state added to the breaker cannot go unnamed on the dashboard. */
+const CIRCUIT_COLORS: Record<CircuitState, string> = { closed: 'green', 'half-open': 'yellow', open: 'red' };
+const CIRCUIT_STATES: PanelState[] = (Object.keys(CIRCUIT_COLORS) as CircuitState[]).map((text) => ({
+  value: CIRCUIT_STATE_VALUE[text],
+  text,
+  color: CIRCUIT_COLORS[text],
+}));
 
 /** The panels of the Agent Hive dashboard; queries use contract metrics only. */
 export function dashboardPanels(namespace: string): PanelSpec[] {
@@ -40,6 +58,18 @@ export function dashboardPanels(namespace: string): PanelSpec[] {
       targets: [{ expr: `sum by (role, status) (rate(${METRICS.llmRequestsTotal}{${ns}}[5m]))`, legend: '{{role}} {{status}}' }],
     },
     { title: 'LLM request p95', unit: 's', targets: [{ expr: quantile(0.95, METRICS.llmRequestDurationSeconds, 'role'), legend: '{{role}}' }] },
+    { title: 'LLM circuit breaker', unit: 'none', states: CIRCUIT_STATES, targets: [{ expr: circuitStateByRole(ns), legend: '{{role}}' }] },
+    {
+      // llm_unavailable releases are the breaker at work; shutdown releases come with rollouts and scale-down.
+      title: 'Tasks released',
+      unit: 'ops',
+      targets: [{ expr: `sum by (role, reason) (rate(${METRICS.tasksReleasedTotal}{${ns}}[5m]))`, legend: '{{role}} {{reason}}' }],
+    },
+    {
+      title: 'Tasks resumed from checkpoints',
+      unit: 'ops',
+      targets: [{ expr: `sum by (role) (rate(${METRICS.tasksResumedTotal}{${ns}}[5m]))`, legend: '{{role}}' }],
+    },
     {
       title: 'LLM tokens',
       unit: 'short',

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { hiveLabels } from '../workload/labels';
-import { dashboardPanels } from './dashboard-panels';
+import { dashboardPanels, PanelState } from './dashboard-panels';
 
 export interface GrafanaDashboardProps {
   /** Namespace the agents run in (queries are scoped to it). */
@@ -21,11 +21,11 @@ export class GrafanaDashboard extends Construct {
     super(scope, id);
     const panels = dashboardPanels(props.namespace).map((panel, index) => ({
       id: index + 1,
-      type: 'timeseries',
+      type: panel.states ? 'state-timeline' : 'timeseries',
       title: panel.title,
       datasource: { type: 'prometheus', uid: '${datasource}' },
       gridPos: { x: (index % 2) * PANEL_WIDTH, y: Math.floor(index / 2) * PANEL_HEIGHT, w: PANEL_WIDTH, h: PANEL_HEIGHT },
-      fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
+      fieldConfig: { defaults: { unit: panel.unit, ...(panel.states && { mappings: valueMappings(panel.states) }) }, overrides: [] },
       targets: panel.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), expr: t.expr, legendFormat: t.legend })),
     }));
     const dashboard = {
@@ -49,4 +49,9 @@ export class GrafanaDashboard extends Construct {
       data: { 'agent-hive.json': JSON.stringify(dashboard, null, 2) },
     });
   }
+}
+
+/** Grafana's value mappings: each state's number shown as its name, in its colour. */
+function valueMappings(states: readonly PanelState[]): object[] {
+  return [{ type: 'value', options: Object.fromEntries(states.map((s, index) => [String(s.value), { text: s.text, color: s.color, index }])) }];
 }

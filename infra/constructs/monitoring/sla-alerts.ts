@@ -1,5 +1,6 @@
 import { METRICS, SCALABLE_ROLES } from '../../../agent-runtime/src/contract';
 import { Environment } from '../../environment/environment-schema';
+import { circuitHoldingWork } from './llm-circuit';
 
 export type Severity = 'critical' | 'warning';
 
@@ -89,6 +90,16 @@ export function slaAlerts(env: Environment): AlertRule[] {
       severity: 'warning',
       summary: 'The {{ $labels.role }} backlog keeps growing',
       description: `{{ $value }} tasks wait and the number rises; more agents are needed than the autoscaler gives.`,
+    },
+    {
+      alert: 'HiveLlmCircuitOpen',
+      expr: circuitHoldingWork(ns),
+      forSeconds: 300,
+      severity: 'warning',
+      summary: 'The {{ $labels.role }} agents have stopped taking tasks: the Messages API is unavailable',
+      description:
+        "The role's LLM circuit breaker is open or probing (state {{ $value }}: 1 half-open, 2 open) while tasks wait. " +
+        'They stay in the stream, and the autoscaler holds the role at its size until the breaker closes.',
     },
     {
       alert: 'HiveDeadLetters',
