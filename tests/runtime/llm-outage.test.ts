@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentProcess, waitFor } from '../support/agent-process';
-import { apiError, text } from '../support/fake-messages-api';
+import { apiError, text, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { deadLetters, enqueue, pendingCount, results } from '../support/hive-streams';
 
@@ -80,4 +80,19 @@ describe('a Messages API outage', () => {
     expect(api.requests).toHaveLength(1);
     await waitFor(async () => (await circuitState(agent, 'qa')) === 0, 5_000, 'the breaker closed');
   });
+
+  it('closes the breaker at the probe task’s first answered turn, not when the whole task is done', async () => {
+    await hive.api((request) => (turnOf(request) === 1 ? toolUse('list_directory', {}) : { ...text('done'), delayMs: 3_000 }));
+    const agent = await hive.startAgent('qa', 'agent-qa-long-probe', COMPRESSED);
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    const [seconds] = await client.time();
+    await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
+    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 5_000, 'the agent seeing the breaker');
+    await enqueue(client, 'qa', 'long-probe', { instructions: 'two turns, the second slow' });
+    await waitFor(async () => (await client.exists('hive:breaker:qa')) === 0, 2_500, 'the breaker closed');
+    expect(await results(client)).toEqual([]);
+    await waitFor(async () => (await results(client)).length === 1, 10_000, 'the result');
+  });
 });
+

@@ -93,7 +93,11 @@ export class TaskProcessor {
     if (seedError) return resultWithoutTurns('failed', `payload.files: ${seedError}`, 'workspace');
     const outcome = await this.runner.run(task, workspace, logger, signal, {
       resume: checkpoint,
-      onTurn: (next) => this.saveCheckpoint(task, next, logger),
+      // A turn that came back closes the breaker at once: a probe task may run for many more turns.
+      onTurn: async (next) => {
+        await this.breaker.recordSuccess();
+        await this.saveCheckpoint(task, next, logger);
+      },
     });
     // An API error may quote a credential; results are read by producers and kept for long.
     const error = outcome.output.error;
