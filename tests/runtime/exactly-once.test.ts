@@ -41,6 +41,21 @@ describe('exactly one result per task id', () => {
     expect(await pendingCount(client, 'developer')).toBe(0);
   });
 
+  it('an id enqueued twice back to back is worked once: the second entry, read in the same round trip as the first one’s result, is only acknowledged', async () => {
+    const api = await hive.api(() => text('once'));
+    const client = hive.client();
+    await client.xgroup('CREATE', 'hive:tasks:developer', 'developer', '0', 'MKSTREAM');
+    await enqueue(client, 'developer', 'task-twice-queued', { instructions: 'x' });
+    await enqueue(client, 'developer', 'task-twice-queued', { instructions: 'x' });
+    await enqueue(client, 'developer', 'task-after', { instructions: 'x' });
+    const agent = await hive.startAgent('developer', 'agent-developer-twice', { HIVE_CONCURRENCY: '1' });
+    await waitForResults(client, 2);
+    await agent.waitForLog('task already has a result; acknowledged without processing');
+    expect((await results(client)).map((r) => r.taskId)).toEqual(['task-twice-queued', 'task-after']);
+    expect(api.requests).toHaveLength(2);
+    expect(await pendingCount(client, 'developer')).toBe(0);
+  });
+
   it('an agent that lost its entry to another agent stops its run without publishing; only the new owner publishes', async () => {
     // The first call (agent A's) hangs 3 s; every other call answers at once.
     const api = await hive.api((request, call) =>

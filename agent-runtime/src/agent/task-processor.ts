@@ -61,7 +61,7 @@ export class TaskProcessor {
       return [];
     }
     const logger = this.logger.child({ taskId: task.id, entryId: task.entryId });
-    const begun = await this.queue.begin(task.entryId, task.id);
+    const begun = delivery.start ?? (await this.queue.begin(task.entryId, task.id));
     if (begun.done) {
       logger.info('task already has a result; acknowledged without processing');
       return [];

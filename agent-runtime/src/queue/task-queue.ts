@@ -4,11 +4,16 @@ import { RedisClient } from './redis-connections';
 import { entryFromReply, StreamEntry } from './task-entry';
 import { TaskResult } from './task-result';
 
+/** Whether a task already has its result (its entry is then acknowledged), else its checkpoint. */
+export type TaskStart = { readonly done: true } | { readonly done: false; readonly checkpoint?: string };
+
 /** A delivered entry and how often it has been delivered (releases do not count). */
 export interface Delivery extends StreamEntry {
   readonly deliveries: number;
   /** Taken over from a consumer that stopped renewing it, or that released it. */
   readonly reclaimed: boolean;
+  /** What `begin()` would answer, when it came with the entry (read along with a result). */
+  readonly start?: TaskStart;
 }
 
 export interface TaskQueueOptions {
@@ -115,16 +120,17 @@ export class TaskQueue {
   }
 
   /** Whether the task already has its result (its entry is then acknowledged), else its checkpoint. */
-  async begin(entryId: string, taskId: string): Promise<{ done: true } | { done: false; checkpoint?: string }> {
+  async begin(entryId: string, taskId: string): Promise<TaskStart> {
     const keys = this.options.keys;
     const [done, checkpoint] = (await this.commands.hiveBegin(this.stream, keys.result(taskId), keys.checkpoint(taskId), this.group, entryId)) as [number, string | null];
-    return done === 1 ? { done: true } : { done: false, checkpoint: checkpoint ?? undefined };
+    return taskStart(done, checkpoint);
   }
 
   /**
    * Publishes the task's one result, acknowledges the entry and drops its
-   * checkpoint in one step, and reads up to `fetchNext` new entries in the
-   * same round trip. `written` is false when the task already had a result.
+   * checkpoint in one step, and reads up to `fetchNext` new entries, each with
+   * its start, in the same round trip. `written` is false when the task
+   * already had a result.
    */
   async complete(entryId: string, taskId: string, result: TaskResult, fetchNext: number): Promise<{ written: boolean; next: Delivery[] }> {
     const keys = this.options.keys;
@@ -143,8 +149,13 @@ export class TaskQueue {
       JSON.stringify(result.output),
       this.options.resultTtlSeconds,
       fetchNext,
-    )) as [number, StreamReply];
-    return { written: written === 1, next: newDeliveries(next) };
+      keys.result(''),
+      keys.checkpoint(''),
+    )) as [number, Array<[string, string[], number, string | null]>];
+    return {
+      written: written === 1,
+      next: next.map(([id, flat, done, checkpoint]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false, start: taskStart(done, checkpoint) })),
+    };
   }
 
   /**
@@ -183,4 +194,8 @@ export class TaskQueue {
 
 function newDeliveries(reply: StreamReply): Delivery[] {
   return (reply?.[0]?.[1] ?? []).map(([id, flat]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false }));
+}
+
+function taskStart(done: number, checkpoint: string | null | false): TaskStart {
+  return done === 1 ? { done: true } : { done: false, checkpoint: checkpoint || undefined };
 }
