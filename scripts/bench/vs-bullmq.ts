@@ -22,6 +22,7 @@ const PACED_TASKS = positiveInteger('BENCH_PACED_TASKS', 1000);
 const BURST_TASKS = positiveInteger('BENCH_BURST_TASKS', 3000);
 const RATES_PER_SECOND = [100, 200] as const;
 const SPAWN_RUNS = 10;
+const WARMUP_TASKS_PER_WORKER = 10;
 
 interface FleetFigures {
   readonly spawnToReadyMs: { readonly median: number; readonly max: number; readonly observedMedian: number };
@@ -40,8 +41,9 @@ async function measure(fleet: Fleet, redis: RedisServer, api: FakeMessagesApi): 
   const spawn = await spawnToReady(fleet, SPAWN_RUNS);
   const members = await startFleet(fleet, WORKERS);
   const rss = await idleRssMb(members);
-  // The first tasks of each worker pay for JIT and lazily loaded SDK code; they are not what is compared.
-  const rounds: RoundOutcome[] = [await pacedRound(fleet, 'warmup', 2 * WORKERS, RATES_PER_SECOND[0])];
+  // The first tasks of each worker pay for JIT and lazily loaded SDK code; they are not what is compared
+  // (a pod runs thousands of tasks). Two per worker left both sides' 100/s figures dominated by cold workers.
+  const rounds: RoundOutcome[] = [await pacedRound(fleet, 'warmup', WARMUP_TASKS_PER_WORKER * WORKERS, RATES_PER_SECOND[1])];
   const paced: FleetFigures['paced'] = {};
   for (const rate of RATES_PER_SECOND) {
     const outcome = await pacedRound(fleet, `paced${rate}`, PACED_TASKS, rate);
@@ -143,7 +145,7 @@ export async function benchVsBullmq(): Promise<void> {
         dispatch: 'Hive: task entry id -> `task started` log time; BullMQ: job.timestamp -> processor start. 1 ms resolution',
         completion: 'Hive: task entry id -> result entry id; BullMQ: job.timestamp -> job.finishedOn',
         cpu: `utime + stime from /proc over the burst, divided by ${BURST_TASKS}; 10 ms resolution per process`,
-        warmup: `${2 * WORKERS} tasks at ${RATES_PER_SECOND[0]}/s before the paced rounds, not reported`,
+        warmup: `${WARMUP_TASKS_PER_WORKER * WORKERS} tasks at ${RATES_PER_SECOND[1]}/s before the paced rounds, not reported`,
       },
     };
     const out = join(REPO_ROOT, '.bench');

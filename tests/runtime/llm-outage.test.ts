@@ -72,7 +72,8 @@ describe('a Messages API outage', () => {
     // The breaker as an outage left it: open, its period over, no task waiting.
     const [seconds] = await client.time();
     await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
-    await new Promise((r) => setTimeout(r, 3_000));
+    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 10_000, 'the agent seeing the breaker');
+    await new Promise((r) => setTimeout(r, 1_000));
     const enqueuedAt = Date.now();
     await enqueue(client, 'qa', 'after-the-outage', { instructions: 'x' });
     await waitFor(async () => (await results(client)).length === 1, 10_000, 'the result');
@@ -88,7 +89,7 @@ describe('a Messages API outage', () => {
     const client = hive.client();
     const [seconds] = await client.time();
     await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
-    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 5_000, 'the agent seeing the breaker');
+    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 10_000, 'the agent seeing the breaker');
     await enqueue(client, 'qa', 'long-probe', { instructions: 'two turns, the second slow' });
     await waitFor(async () => (await client.exists('hive:breaker:qa')) === 0, 2_500, 'the breaker closed');
     expect(await results(client)).toEqual([]);

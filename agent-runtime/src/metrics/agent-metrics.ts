@@ -36,8 +36,8 @@ export class AgentMetrics {
 
   constructor(private readonly role: AgentRole) {
     const registers = [this.registry];
-    // The event-loop lag histogram samples every 10 ms by default: half of an idle agent's CPU. 100 ms is plenty for a lag gauge.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    // The event-loop lag histogram samples every 10 ms by default: half of an idle agent's CPU. Once a second is plenty for a lag gauge.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1_000 });
     this.ready = new Gauge({ name: METRICS.agentReady, help: '1 while the agent is ready for tasks', labelNames: ['role'], registers });
     this.spawnSeconds = new Gauge({ name: METRICS.agentSpawnSeconds, help: 'Seconds from process start to first ready', labelNames: ['role'], registers });
     this.dispatchLatency = new Histogram({
