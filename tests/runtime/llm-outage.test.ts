@@ -24,6 +24,17 @@ function overloaded() {
 
 const circuitState = async (agent: AgentProcess, role = 'developer') => Number(new RegExp(`hive_llm_circuit_state\\{role="${role}"\\} (\\d)`).exec(await agent.metrics())?.[1]);
 
+/** A qa agent that sees the breaker as an outage left it: open, its period over, no task waiting. */
+async function qaAgentAfterAnOutage(name: string) {
+  const agent = await hive.startAgent('qa', name, COMPRESSED);
+  await agent.waitForReadiness(200);
+  const client = hive.client();
+  const [seconds] = await client.time();
+  await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
+  await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 10_000, 'the agent seeing the breaker');
+  return { agent, client };
+}
+
 describe('a Messages API outage', () => {
   it('opens the shared breaker, keeps the agents ready, stops the calls, dead-letters nothing, and finishes every task once the API is back', async () => {
     let down = true;
@@ -66,13 +77,7 @@ describe('a Messages API outage', () => {
 
   it('a probe that finds the queue empty gives way, so a task that comes later is taken at once, not after the probe timeout', async () => {
     const api = await hive.api(() => text('done'));
-    const agent = await hive.startAgent('qa', 'agent-qa-prober', COMPRESSED);
-    await agent.waitForReadiness(200);
-    const client = hive.client();
-    // The breaker as an outage left it: open, its period over, no task waiting.
-    const [seconds] = await client.time();
-    await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
-    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 10_000, 'the agent seeing the breaker');
+    const { agent, client } = await qaAgentAfterAnOutage('agent-qa-prober');
     await new Promise((r) => setTimeout(r, 1_000));
     const enqueuedAt = Date.now();
     await enqueue(client, 'qa', 'after-the-outage', { instructions: 'x' });
@@ -84,12 +89,7 @@ describe('a Messages API outage', () => {
 
   it('closes the breaker at the probe task’s first answered turn, not when the whole task is done', async () => {
     await hive.api((request) => (turnOf(request) === 1 ? toolUse('list_directory', {}) : { ...text('done'), delayMs: 3_000 }));
-    const agent = await hive.startAgent('qa', 'agent-qa-long-probe', COMPRESSED);
-    await agent.waitForReadiness(200);
-    const client = hive.client();
-    const [seconds] = await client.time();
-    await client.hset('hive:breaker:qa', { state: 'open', openUntil: Number(seconds) * 1000, openMs: 50, failures: 3 });
-    await waitFor(async () => (await circuitState(agent, 'qa')) > 0, 10_000, 'the agent seeing the breaker');
+    const { client } = await qaAgentAfterAnOutage('agent-qa-long-probe');
     await enqueue(client, 'qa', 'long-probe', { instructions: 'two turns, the second slow' });
     await waitFor(async () => (await client.exists('hive:breaker:qa')) === 0, 2_500, 'the breaker closed');
     expect(await results(client)).toEqual([]);
