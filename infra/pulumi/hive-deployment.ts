@@ -11,8 +11,6 @@ export interface HiveDeploymentArgs {
   readonly images: Readonly<Record<AgentRole, string>>;
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;
-  /** Write manifests here instead of applying them (the provider's renderYamlToDirectory). */
-  readonly renderYamlToDirectory?: string;
   readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
 }
 
@@ -27,7 +25,7 @@ export class HiveDeployment extends pulumi.ComponentResource {
     super('agent-hive:kubernetes:HiveDeployment', name, {}, opts);
     const provider = new k8s.Provider(
       'kubernetes',
-      { context: args.kubeContext, enableServerSideApply: true, renderYamlToDirectory: args.renderYamlToDirectory },
+      { context: args.kubeContext, enableServerSideApply: true },
       { parent: this },
     );
     const { chart } = environmentApp(args.environment, { ...args.images });

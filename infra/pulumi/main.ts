@@ -15,7 +15,13 @@ const repoRoot = resolve(__dirname, '..', '..');
 const config = new pulumi.Config();
 const environment = parseEnvironment(pulumi.getStack(), config.requireObject('environment'));
 const kubeContext = config.require('kubeContext');
-const renderYamlToDirectory = config.get('renderYamlToDirectory');
+if (config.get('renderYamlToDirectory') !== undefined) {
+  // The provider writes every object it renders, Secrets with their values, in plain text.
+  throw new Error(
+    "agent-hive:renderYamlToDirectory is refused: the Kubernetes provider would write the Secrets' values to that directory in plain text. " +
+      'For review or GitOps use charts-out/<env>/ (`npm run synth`), which holds no secret; `pulumi up` creates the Secrets in the cluster.',
+  );
+}
 const registryUsername = config.get('registryUsername');
 const registryAuth = registryUsername ? { username: registryUsername, password: config.requireSecret('registryPassword') } : undefined;
 const secrets = {
@@ -28,7 +34,7 @@ const tags = computeImageTags(repoRoot);
 const images = new AgentImages('agent-images', { repoRoot, registry: environment.image.registry, tags, registryAuth });
 const deployment = new HiveDeployment(
   'agent-hive',
-  { environment, images: roleImages(environment, tags), kubeContext, renderYamlToDirectory, secrets },
+  { environment, images: roleImages(environment, tags), kubeContext, secrets },
   { dependsOn: [images] },
 );
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runProgram, stackConfig } from './pulumi-harness';
 
@@ -27,5 +30,14 @@ describe('the Pulumi program rejects bad stack config', () => {
     const config = stackConfig('prod', SECRETS);
     delete config['agent-hive:kubeContext'];
     await expect(runProgram('prod', config)).rejects.toThrow(/agent-hive:kubeContext/);
+  });
+
+  it('refuses to render to a directory, which would write the Secrets in plain text, before anything is registered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hive-render-'));
+    const config = { ...stackConfig('staging', SECRETS), 'agent-hive:renderYamlToDirectory': dir };
+    await expect(runProgram('staging', config)).rejects.toThrow(
+      "agent-hive:renderYamlToDirectory is refused: the Kubernetes provider would write the Secrets' values to that directory in plain text",
+    );
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
