@@ -4,6 +4,7 @@ import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { environmentApp } from '../chart/environment-app';
 import { Environment } from '../environment/environment-schema';
 import { HiveSecrets, HiveSecretsArgs } from './hive-secrets';
+import { statefulProtection } from './stateful-protection';
 
 export interface HiveDeploymentArgs {
   readonly environment: Environment;
@@ -12,6 +13,8 @@ export interface HiveDeploymentArgs {
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;
   readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
+  /** Lets a namespace rename replace the Namespace instead of stopping the update. @default false */
+  readonly allowNamespaceChange?: boolean;
 }
 
 /**
@@ -34,9 +37,10 @@ export class HiveDeployment extends pulumi.ComponentResource {
     const namespaceObjects = objects.filter((o) => o.kind === 'Namespace');
     const rest = objects.filter((o) => o.kind !== 'Namespace');
 
-    const namespace = new k8s.yaml.ConfigGroup('namespace', { objs: namespaceObjects }, { parent: this, provider });
+    const transformations = [statefulProtection({ allowNamespaceChange: args.allowNamespaceChange })];
+    const namespace = new k8s.yaml.ConfigGroup('namespace', { objs: namespaceObjects }, { parent: this, provider, transformations });
     const secrets = new HiveSecrets('secrets', { ...args.secrets, namespace: args.environment.namespace }, { parent: this, provider, dependsOn: [namespace] });
-    new k8s.yaml.ConfigGroup('agent-hive', { objs: rest }, { parent: this, provider, dependsOn: [namespace, secrets] });
+    new k8s.yaml.ConfigGroup('agent-hive', { objs: rest }, { parent: this, provider, dependsOn: [namespace, secrets], transformations });
 
     this.deploymentNames = Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>;
     this.registerOutputs({ deploymentNames: this.deploymentNames });

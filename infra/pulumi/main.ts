@@ -34,7 +34,7 @@ const tags = computeImageTags(repoRoot);
 const images = new AgentImages('agent-images', { repoRoot, registry: environment.image.registry, tags, registryAuth });
 const deployment = new HiveDeployment(
   'agent-hive',
-  { environment, images: roleImages(environment, tags), kubeContext, secrets },
+  { environment, images: roleImages(environment, tags), kubeContext, secrets, allowNamespaceChange: config.getBoolean('allowNamespaceChange') },
   { dependsOn: [images] },
 );
 

@@ -21,6 +21,12 @@ describe('HiveChart', () => {
   const staging = render('staging');
   const prod = render('prod');
 
+  it('keeps the data stores’ volumes when their StatefulSet is deleted or scaled', () => {
+    const stores = staging.objects.filter((o) => o.kind === 'StatefulSet');
+    expect(stores.map((o) => o.metadata.name).sort()).toEqual(['postgres', 'redis']);
+    for (const store of stores) expect(store.spec.persistentVolumeClaimRetentionPolicy, store.metadata.name).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+  });
+
   it('gives prod the product card ranges and staging its smaller ones', () => {
     expect(prod.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 25 });
     expect(prod.chart.roles.architect.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 10 });

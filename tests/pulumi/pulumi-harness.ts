@@ -11,6 +11,9 @@ export interface Registered {
   type: string;
   name: string;
   inputs: any;
+  /** The resource options the SDK sent to the engine (mocks do not see them otherwise). */
+  protect?: boolean;
+  retainOnDelete?: boolean;
 }
 
 /** Pulumi's wire form of a secret value. */
@@ -42,6 +45,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
     stack,
     false,
   );
+  recordResourceOptions(resources);
   pulumi.runtime.setAllConfig(
     config,
     Object.keys(config).filter((k) => /(ApiKey|Password)$/.test(k)),
@@ -71,3 +75,25 @@ async function resolveOutputs(value: unknown): Promise<unknown> {
   }
   return value;
 }
+
+/** Wraps the mock monitor so each registration also records the options sent with it. */
+function recordResourceOptions(resources: Registered[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, callback: unknown) => unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const result = register(req, callback);
+    void Promise.resolve(result).then(() => {
+      const resource = resources.find((r) => r.type === req.getType() && r.name === req.getName());
+      if (resource) Object.assign(resource, { protect: req.getProtect(), retainOnDelete: req.getRetainondelete() });
+    });
+    return result;
+  };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+}
+

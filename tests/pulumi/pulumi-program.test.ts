@@ -62,6 +62,16 @@ for (const stack of ['staging', 'prod']) {
       expect(anthropic.inputs.stringData.value).toEqual({ 'api-key': SECRETS.anthropicApiKey });
     });
 
+    it('protects the Namespace and the data stores from deletion and leaves them in the cluster on delete, and nothing else', () => {
+      const stateful = ['kubernetes:core/v1:Namespace', 'kubernetes:apps/v1:StatefulSet'];
+      const guarded = k8sObjects.filter((r) => r.protect && r.retainOnDelete).map((r) => `${r.type} ${r.name}`);
+      const expected = k8sObjects.filter((r) => stateful.includes(r.type)).map((r) => `${r.type} ${r.name}`);
+      expect(guarded.sort()).toEqual(expected.sort());
+      expect(expected).toContain(`kubernetes:core/v1:Namespace ${environment.namespace}`);
+      if (environment.redis.mode === 'in-cluster') expect(expected.some((g) => g.endsWith('/redis'))).toBe(true);
+      expect(k8sObjects.filter((r) => r.protect && !stateful.includes(r.type))).toEqual([]);
+    });
+
     it(`deploys the same set of Kubernetes objects as charts-out/${stack}`, () => {
       const strip = (o: any) => {
         const copy = structuredClone(o);
@@ -75,3 +85,16 @@ for (const stack of ['staging', 'prod']) {
     });
   });
 }
+
+describe('the Pulumi program with allowNamespaceChange', () => {
+  it('lets a namespace rename replace the Namespace, still retaining the old one and keeping the data stores protected', async () => {
+    const config = { ...stackConfig('staging', SECRETS), 'agent-hive:allowNamespaceChange': 'true' };
+    const { resources } = await runProgram('staging', config);
+    const namespace = resources.find((r) => r.type === 'kubernetes:core/v1:Namespace')!;
+    expect(namespace).toMatchObject({ protect: false, retainOnDelete: true });
+    const stores = resources.filter((r) => r.type === 'kubernetes:apps/v1:StatefulSet');
+    expect(stores.length).toBeGreaterThan(0);
+    for (const store of stores) expect(store, store.name).toMatchObject({ protect: true, retainOnDelete: true });
+  });
+});
+

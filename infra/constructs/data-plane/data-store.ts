@@ -55,6 +55,8 @@ export class DataStore extends Construct {
       spec: {
         serviceName: props.name,
         replicas: 1,
+        // The data outlives the StatefulSet: deleting or scaling it never deletes its volume.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         selector: { matchLabels: selector },
         template: {
           metadata: { labels },
