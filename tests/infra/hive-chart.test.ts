@@ -27,6 +27,15 @@ describe('HiveChart', () => {
     for (const store of stores) expect(store.spec.persistentVolumeClaimRetentionPolicy, store.metadata.name).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
   });
 
+  it('caps the in-cluster Redis below its container limit, refusing writes rather than evicting or being OOM-killed', () => {
+    const args: string[] = find(staging.objects, 'StatefulSet', 'redis')!.spec.template.spec.containers[0].args;
+    const limitMb = Number(/^(\d+)Mi$/.exec(staging.env.redis.mode === 'in-cluster' ? staging.env.redis.resources.memoryLimit : '')![1]);
+    const maxmemoryMb = Number(/^(\d+)mb$/.exec(args[args.indexOf('--maxmemory') + 1])![1]);
+    expect(maxmemoryMb).toBeGreaterThan(limitMb / 2);
+    expect(maxmemoryMb).toBeLessThanOrEqual(limitMb * 0.8);
+    expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+  });
+
   it('gives prod the product card ranges and staging its smaller ones', () => {
     expect(prod.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 25 });
     expect(prod.chart.roles.architect.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 10 });

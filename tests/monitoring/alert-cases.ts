@@ -35,6 +35,10 @@ export function alertCases(env: Environment): AlertCase[] {
   });
   const backlog = (series: string) => ({ [s('hive_queue_backlog', { role: 'developer', pod: 'agent-meta-1' })]: series });
   const deadLetters = (series: string) => ({ [s('hive_dead_letters_total', { role: 'qa', pod: 'agent-qa-1' })]: series });
+  const redisMemory = (usedMb: number, maxMb: number) => ({
+    [s('hive_redis_used_memory_bytes', { pod: 'agent-meta-1' })]: `${usedMb * 1024 * 1024}x30`,
+    [s('hive_redis_maxmemory_bytes', { pod: 'agent-meta-1' })]: `${maxMb * 1024 * 1024}x30`,
+  });
   // Two agents of one role report the same shared breaker.
   const circuit = (series: string) => ({
     [s('hive_llm_circuit_state', { role: 'developer', pod: 'agent-developer-1' })]: series,
@@ -132,6 +136,9 @@ export function alertCases(env: Environment): AlertCase[] {
       evalTime: '30m',
       expected: [],
     },
+    { name: 'Redis near its maxmemory fires', alertname: 'HiveRedisMemoryHigh', series: redisMemory(450, 512), evalTime: '10m', expected: [{ namespace: ns, severity: 'warning' }] },
+    { name: 'Redis with room to spare is quiet', alertname: 'HiveRedisMemoryHigh', series: redisMemory(100, 512), evalTime: '10m', expected: [] },
+    { name: 'Redis without a maxmemory is quiet', alertname: 'HiveRedisMemoryHigh', series: redisMemory(450, 0), evalTime: '10m', expected: [] },
     { name: 'a new dead letter fires', alertname: 'HiveDeadLetters', series: deadLetters('0x5 1x30'), evalTime: '8m', expected: [{ role: 'qa', severity: 'warning' }] },
     { name: 'no dead letters is quiet', alertname: 'HiveDeadLetters', series: deadLetters('0x30'), evalTime: '8m', expected: [] },
   ];

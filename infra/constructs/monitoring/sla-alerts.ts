@@ -4,6 +4,9 @@ import { circuitHoldingWork } from './llm-circuit';
 
 export type Severity = 'critical' | 'warning';
 
+/** Redis memory use, as a share of maxmemory, that warns before writes start failing. */
+const REDIS_MEMORY_WARNING_RATIO = 0.8;
+
 /** One alerting rule as the Prometheus operator expects it. */
 export interface AlertRule {
   readonly alert: string;
@@ -100,6 +103,17 @@ export function slaAlerts(env: Environment): AlertRule[] {
       description:
         "The role's LLM circuit breaker is open or probing (state {{ $value }}: 1 half-open, 2 open) while tasks wait. " +
         'They stay in the stream, and the autoscaler holds the role at its size until the breaker closes.',
+    },
+    {
+      alert: 'HiveRedisMemoryHigh',
+      // Meta publishes both figures; a Redis without maxmemory (0) has no share to report.
+      expr:
+        `max by (namespace) (${METRICS.redisUsedMemoryBytes}{${ns}})` +
+        ` / max by (namespace) (${METRICS.redisMaxMemoryBytes}{${ns}} > 0) > ${REDIS_MEMORY_WARNING_RATIO}`,
+      forSeconds: 300,
+      severity: 'warning',
+      summary: 'Redis is close to its memory limit',
+      description: `Redis uses {{ $value | humanizePercentage }} of its maxmemory; past it, with noeviction, every write fails: no task can be enqueued or finished.`,
     },
     {
       alert: 'HiveDeadLetters',
