@@ -51,6 +51,7 @@ export class HiveChart extends Chart {
           resources: spec.resources,
           concurrency: spec.concurrency,
           configMapName: config.name,
+          configChecksum: config.checksum,
           shutdownGraceMs: env.runtime.shutdownGraceMs,
           autoscaling:
             role === 'meta'

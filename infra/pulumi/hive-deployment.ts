@@ -4,6 +4,7 @@ import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { environmentApp } from '../chart/environment-app';
 import { Environment } from '../environment/environment-schema';
 import { HiveSecrets, HiveSecretsArgs } from './hive-secrets';
+import { secretsChecksum } from './secrets-checksum';
 import { statefulProtection } from './stateful-protection';
 
 export interface HiveDeploymentArgs {
@@ -40,7 +41,11 @@ export class HiveDeployment extends pulumi.ComponentResource {
     const transformations = [statefulProtection({ allowNamespaceChange: args.allowNamespaceChange })];
     const namespace = new k8s.yaml.ConfigGroup('namespace', { objs: namespaceObjects }, { parent: this, provider, transformations });
     const secrets = new HiveSecrets('secrets', { ...args.secrets, namespace: args.environment.namespace }, { parent: this, provider, dependsOn: [namespace] });
-    new k8s.yaml.ConfigGroup('agent-hive', { objs: rest }, { parent: this, provider, dependsOn: [namespace, secrets], transformations });
+    new k8s.yaml.ConfigGroup(
+      'agent-hive',
+      { objs: rest, transformations: [secretsChecksum(secrets.valuesByName, args.secrets.anthropicApiKey)] },
+      { parent: this, provider, dependsOn: [namespace, secrets], transformations },
+    );
 
     this.deploymentNames = Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>;
     this.registerOutputs({ deploymentNames: this.deploymentNames });

@@ -13,6 +13,8 @@ export interface HiveSecretsArgs {
 /** The Kubernetes Secrets the manifests reference by name, from Pulumi secret config. */
 export class HiveSecrets extends pulumi.ComponentResource {
   readonly secrets: k8s.core.v1.Secret[];
+  /** Each Secret's value by Secret name, for the workloads' checksums. */
+  readonly valuesByName: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: HiveSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('agent-hive:secrets:HiveSecrets', name, {}, opts);
@@ -21,8 +23,9 @@ export class HiveSecrets extends pulumi.ComponentResource {
       [SECRETS.redis, args.redisPassword],
       [SECRETS.postgres, args.postgresPassword],
     ];
-    this.secrets = values
-      .filter((entry): entry is [SecretRef, pulumi.Output<string>] => entry[1] !== undefined)
+    const present = values.filter((entry): entry is [SecretRef, pulumi.Output<string>] => entry[1] !== undefined);
+    this.valuesByName = Object.fromEntries(present.map(([ref, value]) => [ref.name, value]));
+    this.secrets = present
       .map(
         ([ref, value]) =>
           new k8s.core.v1.Secret(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { environmentApp, roleImages } from '../../infra/chart/environment-app';
 import { namespaceQuota } from '../../infra/chart/workload-capacity';
@@ -34,6 +35,17 @@ describe('HiveChart', () => {
     expect(maxmemoryMb).toBeGreaterThan(limitMb / 2);
     expect(maxmemoryMb).toBeLessThanOrEqual(limitMb * 0.8);
     expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+  });
+
+  it('rolls every agent when the runtime ConfigMap changes: the pod templates carry its checksum', () => {
+    const checksums = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Deployment').map((d) => d.spec.template.metadata.annotations['agent-hive/config-checksum']);
+    const data = find(staging.objects, 'ConfigMap', 'agent-hive-runtime')!.data as Record<string, string>;
+    const expected = createHash('sha256').update(JSON.stringify(Object.entries(data).sort())).digest('hex');
+    expect(checksums(staging.objects)).toEqual([expected, expected, expected, expected]);
+
+    const env = loadEnvironment(REPO_ROOT, 'staging');
+    const changed = environmentApp({ ...env, runtime: { ...env.runtime, claimIdleMs: env.runtime.claimIdleMs + 1 } }, roleImages(env, tags)).chart.toJson() as KubeObject[];
+    expect(new Set([...checksums(changed), expected]).size).toBe(2);
   });
 
   it('gives prod the product card ranges and staging its smaller ones', () => {
@@ -103,6 +115,7 @@ describe('constructs reject wrong props with the field and value', () => {
           resources: { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
           concurrency: 0,
           configMapName: 'c',
+          configChecksum: '0',
           shutdownGraceMs: 1000,
           scaling: 'autoscaled',
         }),

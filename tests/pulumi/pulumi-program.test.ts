@@ -4,6 +4,7 @@ import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { describe as name, KubeObject, loadChartsOut } from '../support/manifests';
 import { REPO_ROOT } from '../support/repo';
+import { SECRETS_CHECKSUM_ANNOTATION } from '../../infra/pulumi/secrets-checksum';
 import { Registered, runProgram, SECRET_SIG, stackConfig } from './pulumi-harness';
 
 const SECRETS = { anthropicApiKey: 'sk-ant-pulumi-test', redisPassword: 'redis-pass-test', postgresPassword: 'pg-pass-test' };
@@ -62,6 +63,15 @@ for (const stack of ['staging', 'prod']) {
       expect(anthropic.inputs.stringData.value).toEqual({ 'api-key': SECRETS.anthropicApiKey });
     });
 
+    it('annotates every workload that reads a Secret with a checksum of exactly those Secrets, revealing none', () => {
+      const workloads = k8sObjects.filter((r) => ['kubernetes:apps/v1:Deployment', 'kubernetes:apps/v1:StatefulSet'].includes(r.type));
+      for (const workload of workloads) {
+        const checksum = workload.inputs.spec.template.metadata.annotations[SECRETS_CHECKSUM_ANNOTATION];
+        expect(checksum, workload.name).toMatch(/^[0-9a-f]{64}$/);
+        for (const value of Object.values(SECRETS)) expect(JSON.stringify(workload.inputs)).not.toContain(value);
+      }
+    });
+
     it('protects the Namespace and the data stores from deletion and leaves them in the cluster on delete, and nothing else', () => {
       const stateful = ['kubernetes:core/v1:Namespace', 'kubernetes:apps/v1:StatefulSet'];
       const guarded = k8sObjects.filter((r) => r.protect && r.retainOnDelete).map((r) => `${r.type} ${r.name}`);
@@ -73,9 +83,13 @@ for (const stack of ['staging', 'prod']) {
     });
 
     it(`deploys the same set of Kubernetes objects as charts-out/${stack}`, () => {
+      // The images and the secrets' checksum are what the program adds to the chart.
       const strip = (o: any) => {
         const copy = structuredClone(o);
         for (const c of copy.spec?.template?.spec?.containers ?? []) delete c.image;
+        const metadata = copy.spec?.template?.metadata;
+        if (metadata?.annotations) delete metadata.annotations[SECRETS_CHECKSUM_ANNOTATION];
+        if (metadata?.annotations && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
         return copy;
       };
       const deployed = k8sObjects.filter((r) => r.type !== 'kubernetes:core/v1:Secret').map((r) => strip(r.inputs) as KubeObject);
@@ -95,6 +109,22 @@ describe('the Pulumi program with allowNamespaceChange', () => {
     const stores = resources.filter((r) => r.type === 'kubernetes:apps/v1:StatefulSet');
     expect(stores.length).toBeGreaterThan(0);
     for (const store of stores) expect(store, store.name).toMatchObject({ protect: true, retainOnDelete: true });
+  });
+});
+
+describe('a rotated secret', () => {
+  it('rolls exactly the workloads that read it', async () => {
+    const checksums = async (secrets: typeof SECRETS) =>
+      Object.fromEntries(
+        kubernetesObjects((await runProgram('staging', stackConfig('staging', secrets))).resources)
+          .filter((r) => r.inputs?.spec?.template)
+          .map((r) => [r.name, r.inputs.spec.template.metadata.annotations?.[SECRETS_CHECKSUM_ANNOTATION]]),
+      );
+    const before = await checksums(SECRETS);
+    const after = await checksums({ ...SECRETS, redisPassword: 'rotated-redis-pass' });
+    const changed = Object.keys(before).filter((name) => before[name] !== after[name]).sort();
+    // The agents and Redis read the Redis password; PostgreSQL does not.
+    expect(changed).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'redis'].map((n) => `agent-hive-staging/${n}`));
   });
 });
 

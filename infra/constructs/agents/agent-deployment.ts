@@ -12,6 +12,7 @@ import { ResourceSpec } from '../../environment/environment-schema';
 import { containerResources } from '../workload/container-resources';
 import { hiveLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { CONFIG_CHECKSUM_ANNOTATION } from './runtime-config';
 import { SECRETS } from './secret-names';
 
 /** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
@@ -30,6 +31,8 @@ export interface AgentDeploymentProps {
   readonly concurrency: number;
   /** ConfigMap with the settings all roles share (RuntimeConfig). */
   readonly configMapName: string;
+  /** Checksum of that ConfigMap's data, on the pod template so a config change rolls the pods. */
+  readonly configChecksum: string;
   /** How long the runtime may drain in-flight tasks after SIGTERM. */
   readonly shutdownGraceMs: number;
   /**
@@ -75,7 +78,7 @@ export class AgentDeployment extends Construct {
             ? { type: 'Recreate' }
             : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: props.configChecksum } },
           spec: {
             serviceAccountName: this.name,
             automountServiceAccountToken: false,
