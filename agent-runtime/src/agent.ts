@@ -26,7 +26,8 @@ export interface AgentDependencies {
 /**
  * How often the local view of the shared circuit breaker is refreshed. An agent
  * that is not told learns of an outage at its own first failed call; each
- * refresh is a round trip: once a second, a third of an idle agent's CPU.
+ * refresh is a round trip: refreshed every second, it was a third of an idle
+ * agent's CPU.
  */
 const BREAKER_REFRESH_MS = 5_000;
 

@@ -4,7 +4,7 @@ import { TaskQueue } from '../../agent-runtime/src/queue/task-queue';
 import { waitFor } from '../support/agent-process';
 import { text, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
-import { enqueue, pendingCount, results, waitForResults } from '../support/hive-streams';
+import { deadLetters, enqueue, pendingCount, results, waitForResults } from '../support/hive-streams';
 
 const hive = useHive();
 const output = { text: 'x', files: {}, usage: { input_tokens: 1, output_tokens: 1 }, turns: 1 };
@@ -24,6 +24,34 @@ describe('exactly one result per task id', () => {
     expect(await client.hgetall('hive:result:task-twice')).toMatchObject({ taskId: 'task-twice', status: 'succeeded', resultEntryId: published[0].entryId });
     expect(await client.ttl('hive:result:task-twice')).toBeGreaterThan(50);
     expect(await pendingCount(client, 'qa')).toBe(0);
+  });
+
+  it('a completion from an agent whose entry another agent took over writes nothing; the new owner publishes', async () => {
+    const client = hive.client();
+    const queue = (consumer: string) => new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer, resultTtlSeconds: 60 });
+    const [stalled, heir] = [queue('agent-qa-stalled'), queue('agent-qa-heir')];
+    await stalled.ensureGroup();
+    await enqueue(client, 'qa', 'task-taken', { instructions: 'x' });
+    const [delivery] = await stalled.readNew(1, 100);
+    await client.xclaim('hive:tasks:qa', 'qa', 'agent-qa-heir', 0, delivery.entryId, 'JUSTID');
+    expect(await stalled.complete(delivery.entryId, 'task-taken', { status: 'succeeded', output }, 0)).toMatchObject({ written: false, lost: true });
+    expect(await results(client)).toEqual([]);
+    expect(await pendingCount(client, 'qa')).toBe(1);
+    expect(await heir.complete(delivery.entryId, 'task-taken', { status: 'succeeded', output: { ...output, text: 'heir' } }, 0)).toMatchObject({ written: true, lost: false });
+    expect((await results(client)).map((r) => [r.taskId, r.output.text])).toEqual([['task-taken', 'heir']]);
+  });
+
+  it('a dead-letter step sent twice adds one dead letter and one result', async () => {
+    const client = hive.client();
+    const queue = new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer: 'agent-qa-1', resultTtlSeconds: 60 });
+    await queue.ensureGroup();
+    await enqueue(client, 'qa', 'task-poison', { instructions: 'x' });
+    const [delivery] = await queue.readNew(1, 100);
+    const reason = 'delivered 6 times';
+    expect(await queue.deadLetter(delivery, reason, 'task-poison', { ...output, error: reason })).toBe(true);
+    expect(await queue.deadLetter(delivery, reason, 'task-poison', { ...output, error: reason })).toBe(false);
+    expect(await deadLetters(client, 'qa')).toHaveLength(1);
+    expect((await results(client)).map((r) => r.status)).toEqual(['dead_lettered']);
   });
 
   it('a re-submitted task id is acknowledged without work even after the results stream was trimmed', async () => {

@@ -95,5 +95,19 @@ describe('a Messages API outage', () => {
     expect(await results(client)).toEqual([]);
     await waitFor(async () => (await results(client)).length === 1, 10_000, 'the result');
   });
+
+  it('a probe task that never reaches the API (a malformed entry) gives the probe up at once', async () => {
+    const api = await hive.api(() => text('done'));
+    const { client, agent } = await qaAgentAfterAnOutage('agent-qa-malformed-probe');
+    // Probing already (on an empty queue), so the malformed entry is what the next probe reads.
+    await agent.waitForLog('llm circuit breaker changed', 10_000, (l) => l.state === 'half-open');
+    await enqueue(client, 'qa', '', null, ['id', 'broken', 'payload', '{not json']);
+    const enqueuedAt = Date.now();
+    await enqueue(client, 'qa', 'after-the-malformed-one', { instructions: 'x' });
+    await waitFor(async () => (await results(client)).some((r) => r.taskId === 'after-the-malformed-one'), 15_000, 'the good task’s result');
+    // Not the probe timeout (120 s): a probe per read once the malformed one is dead-lettered.
+    expect(Date.now() - enqueuedAt).toBeLessThan(10_000);
+    expect(api.requests).toHaveLength(1);
+  });
 });
 

@@ -50,4 +50,19 @@ describe('shutdown while Redis is down', () => {
     expect(api.requests).toHaveLength(2);
     expect(heir.logs.filter((l) => l.event === 'task started')).toHaveLength(1);
   });
+
+  it('exits promptly from an idle agent whose reclaim round waits for Redis', async () => {
+    await hive.api(() => text('unused'));
+    const agent = await hive.startAgent('qa', 'agent-qa-idle', { HIVE_CONCURRENCY: '2', HIVE_CLAIM_IDLE_MS: '1000' });
+    await agent.waitForReadiness(200);
+    await hive.redis.stop();
+    // Long enough for a reclaim round (every 500 ms here) to be queued behind the outage.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const signalledAt = Date.now();
+    agent.kill('SIGTERM');
+    expect(await agent.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(6_000);
+    await hive.redis.restart();
+  });
 });
+

@@ -24,7 +24,7 @@ export interface CircuitBreakerOptions {
 export class LlmCircuitBreaker {
   private current: CircuitState = 'closed';
   private failures = 0;
-  /** When the open period ends, on the local clock, as of the last reply. */
+  /** When a probe may start (the open period's end, or another agent's probe's timeout), on the local clock, as of the last reply. */
   private openUntilMs = 0;
 
   constructor(
@@ -47,7 +47,7 @@ export class LlmCircuitBreaker {
   async admits(): Promise<{ tasks: number; waitMs: number }> {
     if (this.current === 'closed') return { tasks: Infinity, waitMs: 0 };
     const waitMs = this.openUntilMs - Date.now();
-    if (this.current === 'open' && waitMs > 0) return { tasks: 0, waitMs };
+    if (waitMs > 0) return { tasks: 0, waitMs };
     const won = await this.call('probe');
     return won ? { tasks: 1, waitMs: 0 } : { tasks: 0, waitMs: Math.max(this.openUntilMs - Date.now(), 250) };
   }

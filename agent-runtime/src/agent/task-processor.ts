@@ -14,6 +14,8 @@ import { LlmUnavailableError } from './llm-errors';
 import { parseCheckpoint, TaskCheckpoint } from './task-checkpoint';
 import { TaskRunner } from './task-runner';
 
+const LOST_EVENT = 'task lost to another agent; stopped without publishing';
+
 export interface TaskProcessorOptions {
   readonly role: AgentRole;
   /** Per-task directories are made below it. */
@@ -56,14 +58,14 @@ export class TaskProcessor {
       await this.deadLetter(delivery, `malformed task: ${error.message}`);
       return [];
     }
-    if (delivery.deliveries > this.options.maxDeliveries) {
-      await this.deadLetter(delivery, `delivered ${delivery.deliveries} times (limit ${this.options.maxDeliveries}) without a result`, task.id);
-      return [];
-    }
     const logger = this.logger.child({ taskId: task.id, entryId: task.entryId });
     const begun = delivery.start ?? (await this.queue.begin(task.entryId, task.id));
     if (begun.done) {
       logger.info('task already has a result; acknowledged without processing');
+      return [];
+    }
+    if (delivery.deliveries > this.options.maxDeliveries) {
+      await this.deadLetter(delivery, `delivered ${delivery.deliveries} times (limit ${this.options.maxDeliveries}) without a result`, task.id);
       return [];
     }
     // Delivered again although released deliveries do not count: its agent died mid-task.
@@ -76,7 +78,13 @@ export class TaskProcessor {
     const workspace = Workspace.at(join(this.options.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
     try {
       const result = await this.work(task, workspace, checkpoint, logger, context.signal);
-      const { next } = await this.queue.complete(task.entryId, task.id, result, context.fetchNext());
+      const { lost, next } = await this.queue.complete(task.entryId, task.id, result, context.fetchNext());
+      if (lost) {
+        // Taken over while the last turn ran (this agent could not renew in time): the new owner publishes.
+        this.metrics.orchestratorError('lost');
+        logger.warn(LOST_EVENT);
+        return next;
+      }
       this.metrics.taskFinished(result.status, (Date.now() - started) / 1000, result.reason);
       logger.info(`task ${result.status}`, { turns: result.output.turns, usage: result.output.usage, error: result.output.error });
       await this.breaker.recordSuccess();
@@ -117,7 +125,7 @@ export class TaskProcessor {
   private async stopped(task: Task, error: unknown, signal: AbortSignal, logger: Logger): Promise<Delivery[]> {
     const lost = error instanceof TaskLostError || signal.reason instanceof TaskLostError;
     if (lost) {
-      logger.warn('task lost to another agent; stopped without publishing');
+      logger.warn(LOST_EVENT);
       return [];
     }
     const unavailable = error instanceof LlmUnavailableError;

@@ -46,6 +46,8 @@ export class TaskConsumer {
   private closing?: Promise<void>;
   private renewTimer?: NodeJS.Timeout;
   private lastReclaimMs = 0;
+  /** Reads failed and have not succeeded since: Redis is down or stalled. */
+  private redisDown = false;
   private readonly reclaimEveryMs: number;
   /** A read must not outlast a reclaim interval, or stale entries would wait for it. */
   private readonly blockMs: number;
@@ -86,7 +88,9 @@ export class TaskConsumer {
   private async shutdown(): Promise<void> {
     this.stopping.abort();
     this.slotFreed?.();
-    await this.loop?.catch(() => undefined);
+    // The loop may wait on a command queued while Redis is down (a reclaim round, a probe):
+    // bounded like a blocking read; a command never sent is dropped at disconnect.
+    await Promise.race([this.loop?.catch(() => undefined), sleep(this.blockMs + SHUTDOWN_REDIS_MS)]);
     const drained = await Promise.race([Promise.allSettled(this.slots).then(() => true), sleep(this.options.shutdownGraceMs).then(() => false)]);
     if (!drained) {
       this.logger.warn('grace period over; giving unfinished tasks back for another agent', { tasks: [...this.inFlight.keys()] });
@@ -98,7 +102,6 @@ export class TaskConsumer {
 
   private async consume(): Promise<void> {
     const signal = this.stopping.signal;
-    let redisDown = false;
     let groupReady = false;
     while (!signal.aborted) {
       const free = this.options.concurrency - this.slots.size;
@@ -114,21 +117,21 @@ export class TaskConsumer {
         }
         if (!groupReady) groupReady = (await this.queue.ensureGroup(), true);
         const waitingSinceMs = Date.now();
+        const probe = admitted.tasks !== Infinity;
         const deliveries = await this.next(Math.min(free, admitted.tasks));
-        if (deliveries.length === 0 && admitted.tasks !== Infinity) await this.breaker.abandonProbe();
-        if (redisDown) this.logger.info('redis reads resumed');
-        redisDown = false;
+        if (deliveries.length === 0 && probe) await this.breaker.abandonProbe();
+        if (this.redisDown) this.recovered();
         if (signal.aborted) {
           // A read that was in flight at close: give its entries back at once rather than strand them.
           await this.giveBack(deliveries);
           break;
         }
-        for (const delivery of deliveries) this.startSlot(delivery, waitingSinceMs);
+        for (const delivery of deliveries) this.startSlot(delivery, waitingSinceMs, probe);
       } catch (error) {
         if (signal.aborted) break;
-        if (!redisDown) this.logger.warn('reading tasks failed; retrying', { error: (error as Error).message });
-        if (!redisDown) this.metrics.orchestratorError('redis');
-        redisDown = true;
+        if (!this.redisDown) this.logger.warn('reading tasks failed; retrying', { error: (error as Error).message });
+        if (!this.redisDown) this.metrics.orchestratorError('redis');
+        this.redisDown = true;
         // A Redis restarted without its data has lost the group too.
         if (String((error as Error).message).includes('NOGROUP')) groupReady = false;
         await sleep(500, signal);
@@ -136,9 +139,20 @@ export class TaskConsumer {
     }
   }
 
+  /**
+   * After an outage every pending entry looks idle, its agent's renewals having
+   * waited with everything else: reclaiming at once would take live agents'
+   * tasks. The next round waits until they have all renewed.
+   */
+  private recovered(): void {
+    this.logger.info('redis reads resumed');
+    this.redisDown = false;
+    this.lastReclaimMs = Date.now() + this.options.claimIdleMs;
+  }
+
   /** Stale entries of agents that stopped renewing first, then new ones. */
   private async next(count: number): Promise<Delivery[]> {
-    if (this.reclaimDue()) {
+    if (this.reclaimDue() && !this.redisDown) {
       this.lastReclaimMs = Date.now();
       const reclaimed = await this.queue.reclaim(count, this.options.claimIdleMs);
       if (reclaimed.length > 0) return reclaimed;
@@ -154,17 +168,27 @@ export class TaskConsumer {
     return this.stopping.signal.aborted || this.breaker.state !== 'closed' || this.reclaimDue() ? 0 : 1;
   }
 
-  /** One slot works on a delivery, then on each entry read along with its result, until none comes. */
-  private startSlot(first: Delivery, waitingSinceMs: number): void {
+  /**
+   * One slot works on a delivery, then on each entry read along with its
+   * result, until none comes. A probe's slot gives the probe up afterwards: if
+   * the task never reached the API (malformed, done already, lost), the next
+   * agent may probe at once; after an answer or an outage it changes nothing.
+   */
+  private startSlot(first: Delivery, waitingSinceMs: number, probe: boolean): void {
     const slot = (async () => {
       let delivery: Delivery | undefined = first;
       let freeSinceMs = waitingSinceMs;
+      let probing = probe;
       while (delivery) {
         this.observePickup(delivery, freeSinceMs);
         const next: Delivery[] = await this.work(delivery);
+        if (probing) await this.breaker.abandonProbe().catch(() => undefined);
+        probing = false;
         freeSinceMs = Date.now();
-        delivery = next[0];
-        if (next.length > 1) await this.giveBack(next.slice(1));
+        // Read along with a result while closing, or after the breaker left closed: not ours to start.
+        const mayContinue = !this.stopping.signal.aborted && this.breaker.state === 'closed';
+        delivery = mayContinue ? next[0] : undefined;
+        await this.giveBack(mayContinue ? next.slice(1) : next);
       }
     })().finally(() => {
       this.slots.delete(slot);

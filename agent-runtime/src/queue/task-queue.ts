@@ -130,9 +130,10 @@ export class TaskQueue {
    * Publishes the task's one result, acknowledges the entry and drops its
    * checkpoint in one step, and reads up to `fetchNext` new entries, each with
    * its start, in the same round trip. `written` is false when the task
-   * already had a result.
+   * already had a result; `lost` when another consumer owns the entry now
+   * (nothing was written: the new owner publishes).
    */
-  async complete(entryId: string, taskId: string, result: TaskResult, fetchNext: number): Promise<{ written: boolean; next: Delivery[] }> {
+  async complete(entryId: string, taskId: string, result: TaskResult, fetchNext: number): Promise<{ written: boolean; lost: boolean; next: Delivery[] }> {
     const keys = this.options.keys;
     const [written, next] = (await this.commands.hiveComplete(
       this.stream,
@@ -154,6 +155,7 @@ export class TaskQueue {
     )) as [number, Array<[string, string[], number, string | null]>];
     return {
       written: written === 1,
+      lost: written === -1,
       next: next.map(([id, flat, done, checkpoint]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false, start: taskStart(done, checkpoint) })),
     };
   }

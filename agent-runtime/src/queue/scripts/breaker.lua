@@ -5,7 +5,8 @@
 -- ARGV[1] operation: 'read' | 'failure' | 'success' | 'probe' | 'unprobe'; ARGV[2] consumer;
 -- ARGV[3] failures that open it; ARGV[4] first open period (ms); ARGV[5] longest open period (ms);
 -- ARGV[6] how long a probe may take before another agent may probe (ms)
--- Returns { state, ms until a probe may start (0 when it may), consecutive failures, 1 if this call won the probe }
+-- Returns { state, ms until a probe may start (0 when it may; while another agent probes, until its probe
+-- times out), consecutive failures, 1 if this call won the probe }
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local op = ARGV[1]
@@ -13,11 +14,13 @@ local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
 local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
 local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
 local openMs = tonumber(redis.call('HGET', KEYS[1], 'openMs') or ARGV[4])
+local probeUntil = tonumber(redis.call('HGET', KEYS[1], 'probeUntil') or '0')
 local won = 0
 local function open(ms)
   state = 'open'
   openMs = math.min(ms, tonumber(ARGV[5]))
   openUntil = now + openMs
+  probeUntil = 0
   -- A failed probe is over: the next open period ends with a new probe, not the old probe's timeout.
   redis.call('HSET', KEYS[1], 'state', state, 'openUntil', openUntil, 'openMs', openMs, 'failures', failures, 'probeUntil', 0)
 end
@@ -39,10 +42,10 @@ elseif op == 'success' then
   redis.call('DEL', KEYS[1])
   state = 'closed'; failures = 0; openUntil = 0
 elseif op == 'probe' then
-  local probeUntil = tonumber(redis.call('HGET', KEYS[1], 'probeUntil') or '0')
   if state ~= 'closed' and now >= openUntil and now >= probeUntil then
     state = 'half-open'
-    redis.call('HSET', KEYS[1], 'state', state, 'probeBy', ARGV[2], 'probeUntil', now + tonumber(ARGV[6]))
+    probeUntil = now + tonumber(ARGV[6])
+    redis.call('HSET', KEYS[1], 'state', state, 'probeBy', ARGV[2], 'probeUntil', probeUntil)
     won = 1
     keep()
   end
@@ -50,6 +53,8 @@ elseif op == 'unprobe' then
   -- The probe found no task to try: let the next agent probe at once instead of after the probe timeout.
   if state == 'half-open' and redis.call('HGET', KEYS[1], 'probeBy') == ARGV[2] then
     redis.call('HSET', KEYS[1], 'probeUntil', 0)
+    probeUntil = 0
   end
 end
-return { state, math.max(openUntil - now, 0), failures, won }
+if state == 'closed' or won == 1 then probeUntil = 0 end
+return { state, math.max(openUntil - now, probeUntil - now, 0), failures, won }

@@ -4,6 +4,8 @@
 -- ARGV[1] group, ARGV[2] entry id, ARGV[3] task id ('' when the entry has none), ARGV[4] role, ARGV[5] agent,
 -- ARGV[6] output (JSON), ARGV[7] result TTL in seconds, ARGV[8] reason, ARGV[9] deliveries, ARGV[10..] the entry's fields
 -- Returns 1 if this call wrote a result, else 0
+-- Already acknowledged (a re-sent call, or another agent finished it): nothing to move.
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 local fields = {}
 for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 fields[#fields + 1] = 'error'; fields[#fields + 1] = ARGV[8]
@@ -17,6 +19,5 @@ if ARGV[3] ~= '' and redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('EXPIRE', KEYS[4], ARGV[7])
   written = 1
 end
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[5])
 return written
