@@ -61,9 +61,11 @@ describe('a real three-master Redis Cluster', () => {
     expect(new Set(slots).size).toBe(1);
   }, 60_000);
 
-  it('refuses at start, with a clear message, a prefix without a hash tag', async () => {
-    const agent = await start('developer', 'agent-developer-untagged', 'hive');
-    expect(await agent.exited).toEqual({ code: 1, signal: null });
-    expect(agent.stderr).toContain("Redis runs in cluster mode, but HIVE_KEY_PREFIX 'hive' has no hash tag: set it to one such as '{hive}'");
+  it('refuses at start, with a clear message, a prefix without a hash tag (an empty first tag does not count)', async () => {
+    for (const prefix of ['hive', '{}{hive}']) {
+      const agent = await start('developer', 'agent-developer-untagged', prefix);
+      expect(await agent.exited).toEqual({ code: 1, signal: null });
+      expect(agent.stderr).toContain(`Redis runs in cluster mode, but HIVE_KEY_PREFIX '${prefix}' has no hash tag: set it to one such as '{hive}'`);
+    }
   });
 });

@@ -22,8 +22,8 @@ export interface RedisConnectionOptions {
   readonly keyPrefix: string;
 }
 
-/** A hash tag (`{...}`, non-empty): Redis Cluster hashes only that part of a key. */
-const HASH_TAG = /\{[^}]+\}/;
+/** A hash tag: Redis Cluster hashes only what stands between the first `{` and the next `}`, if that is not empty. */
+const HASH_TAG = /^[^{]*\{[^}]+\}/;
 
 function commonOptions(options: RedisConnectionOptions): RedisOptions {
   return {

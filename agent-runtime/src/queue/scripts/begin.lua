@@ -5,6 +5,7 @@
 -- Returns { 1 } when the task already has its result, else { 0, checkpoint or false }
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('DEL', KEYS[3])
   return { 1 }
 end
 return { 0, redis.call('GET', KEYS[3]) }

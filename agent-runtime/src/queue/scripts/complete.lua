@@ -37,6 +37,7 @@ for _, entry in ipairs(reply and reply[1][2] or {}) do
   end
   if taskId and redis.call('EXISTS', ARGV[11] .. taskId) == 1 then
     redis.call('XACK', KEYS[1], ARGV[1], entry[1])
+    redis.call('DEL', ARGV[12] .. taskId)
     done = 1
   elseif taskId then
     checkpoint = redis.call('GET', ARGV[12] .. taskId)
