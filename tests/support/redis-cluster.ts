@@ -20,12 +20,13 @@ export class RedisCluster {
     const cli = requireTool('redis-cli');
     const dir = mkdtempSync(join(tmpdir(), 'hive-cluster-'));
     const ports = [await freePort(), await freePort(), await freePort()];
-    const nodes = ports.map((port) => {
+    // The bus port is the client port + 10000 unless set: above 55535, or taken, the node would not start.
+    const busPorts = [await freePort(), await freePort(), await freePort()];
+    const nodes = ports.map((port, i) => {
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
-      return spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--save', '', '--protected-mode', 'no'], {
-        stdio: 'ignore',
-      });
+      const config = ['--cluster-enabled', 'yes', '--cluster-port', String(busPorts[i]), '--cluster-config-file', join(nodeDir, 'nodes.conf')];
+      return spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, ...config, '--save', '', '--protected-mode', 'no'], { stdio: 'ignore' });
     });
     const cluster = new RedisCluster(nodes, ports, dir);
     for (const port of ports) {
