@@ -71,4 +71,24 @@ describe('checkpoints', () => {
     expect(callsPerTurn(api.requests)).toEqual([1, 2, 3, 3]);
     expect(await heir.waitForLog('task started')).toMatchObject({ deliveries: 1, resumedAfterTurn: 2 });
   });
+
+  it('a checkpoint Redis refuses (out of memory) gives the task back without counting the delivery; it finishes once Redis has room', async () => {
+    const api = await hive.api((request) =>
+      turnOf(request) === 1 ? { ...toolUse('write_file', { path: 'one.txt', content: 'first' }), delayMs: 500 } : text('finished'),
+    );
+    const agent = await hive.startAgent('developer', 'agent-developer-oom', { HIVE_CLAIM_IDLE_MS: '1000', HIVE_MAX_DELIVERIES: '1' });
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'developer', 'task-oom', { instructions: 'x' });
+    await waitFor(() => api.requests.length === 1, 10_000, 'the first call');
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', '1');
+    await agent.waitForLog('task released for another delivery', 10_000, (l) => l.reason === 'redis');
+    await client.config('SET', 'maxmemory', '0');
+    const [result] = await waitForResults(client, 1);
+    expect(result).toMatchObject({ taskId: 'task-oom', status: 'succeeded' });
+    // HIVE_MAX_DELIVERIES is 1: had the give-back counted, the task would have been dead-lettered.
+    expect(await agent.metrics()).toContain('hive_tasks_released_total{role="developer",reason="redis"} 1');
+  });
 });
+

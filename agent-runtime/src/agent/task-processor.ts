@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis';
 import { join } from 'node:path';
 import { AgentRole } from '../contract';
 import { Logger, redact } from '../log/logger';
@@ -129,8 +130,10 @@ export class TaskProcessor {
       return [];
     }
     const unavailable = error instanceof LlmUnavailableError;
-    if (!unavailable && !signal.aborted) throw error;
-    const reason = unavailable ? 'llm_unavailable' : 'shutdown';
+    // Redis refused a step (out of memory under noeviction, a replica during failover): not the task's fault.
+    const redisRefused = error instanceof ReplyError;
+    if (!unavailable && !redisRefused && !signal.aborted) throw error;
+    const reason = unavailable ? 'llm_unavailable' : redisRefused ? 'redis' : 'shutdown';
     if (unavailable) await this.breaker.recordOutage();
     await this.queue.release([task.entryId], this.options.claimIdleMs);
     this.metrics.tasksReleased.inc({ role: this.options.role, reason });

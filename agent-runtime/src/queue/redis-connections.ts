@@ -32,6 +32,8 @@ function commonOptions(options: RedisConnectionOptions): RedisOptions {
     connectTimeout: 5_000,
     // Reconnect forever, quickly at first: a Redis restart should cost seconds, not minutes.
     retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
+    // After a managed Redis fails over, the old primary answers READONLY: reconnect (DNS moves) and re-send.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   };
 }
 
