@@ -8,7 +8,7 @@
  *   npm run images -- [--dry-run] [--push] [--registry R | --stack S] [--node-image REF] [--engine docker|buildah]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENT_ROLES } from '../agent-runtime/src/contract';
@@ -54,7 +54,11 @@ async function main(): Promise<void> {
   const nodeImage = values['node-image'] ?? (engine.name === 'buildah' ? ensureLocalNodeBase((l) => console.log(`  ${l}`)) : undefined);
   console.log(`engine: ${engine.name}${nodeImage ? `, Node base ${nodeImage}` : ''}`);
 
-  const specs: BuildSpec[] = [{ reference: base, dockerfile: dockerfile('base'), context: repoRoot, args: nodeImage ? { NODE_IMAGE: nodeImage } : {} }, ...roles.map((r) => r.spec)];
+  const caBundle = buildHostCaBundle();
+  const specs: BuildSpec[] = [
+    { reference: base, dockerfile: dockerfile('base'), context: repoRoot, args: nodeImage ? { NODE_IMAGE: nodeImage } : {}, secrets: caBundle ? { 'npm-ca': caBundle } : {} },
+    ...roles.map((r) => r.spec),
+  ];
   for (const spec of specs) {
     // The tag is a content hash: an image that exists is already what this tree builds.
     if (engine.exists(spec.reference)) {
@@ -96,6 +100,11 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(repoRoot, '.bench'), { recursive: true });
   writeFileSync(join(repoRoot, '.bench', 'images.json'), `${JSON.stringify({ engine: engine.name, nodeImage, images: report }, null, 2)}\n`);
+}
+
+/** The CA bundle npm on this host trusts, for the build stage only (see Dockerfile.agent-base). */
+function buildHostCaBundle(): string | undefined {
+  return [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((file): file is string => file !== undefined && existsSync(file));
 }
 
 function gitRevision(): string {

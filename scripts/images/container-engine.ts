@@ -7,6 +7,15 @@ export interface BuildSpec {
   readonly dockerfile: string;
   readonly context: string;
   readonly args: Readonly<Record<string, string>>;
+  /** Build secrets by id: files mounted into RUN steps that ask for them, never stored in a layer. */
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+/** What the smoke test checks of an image's configuration. */
+export interface ImageConfig {
+  readonly healthcheck: boolean;
+  /** `NAME=value` entries. */
+  readonly env: readonly string[];
 }
 
 /** A container started for a smoke test. */
@@ -27,8 +36,22 @@ export interface ContainerEngine {
   tag(source: string, target: string): void;
   push(reference: string): void;
   sizeBytes(reference: string): number;
+  config(reference: string): ImageConfig;
   /** Runs the image's entry point with `env`, on the host network. */
   run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer;
+}
+
+function buildArgs(spec: BuildSpec): string[] {
+  return [
+    ...Object.entries(spec.args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...Object.entries(spec.secrets ?? {}).flatMap(([id, src]) => ['--secret', `id=${id},src=${src}`]),
+  ];
+}
+
+/** An image config as both engines print it (`Healthcheck`, `Env`). */
+function imageConfig(json: string): ImageConfig {
+  const config = JSON.parse(json) as { Healthcheck?: { Test?: string[] } | null; Env?: string[] | null };
+  return { healthcheck: (config.Healthcheck?.Test?.length ?? 0) > 0, env: config.Env ?? [] };
 }
 
 function run(command: string, args: readonly string[], what: string): string {
@@ -47,8 +70,14 @@ export class Buildah implements ContainerEngine {
   }
 
   build(spec: BuildSpec): void {
-    const args = Object.entries(spec.args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-    run('buildah', [...this.global, 'bud', '--isolation', 'chroot', '--layers', '-q', '-f', spec.dockerfile, ...args, '-t', spec.reference, spec.context], `building ${spec.reference}`);
+    // Docker format: OCI image configs have no HEALTHCHECK, and compose relies on it.
+    const flags = ['--isolation', 'chroot', '--layers', '--format', 'docker', '-q', '-f', spec.dockerfile, ...buildArgs(spec)];
+    run('buildah', [...this.global, 'bud', ...flags, '-t', spec.reference, spec.context], `building ${spec.reference}`);
+  }
+
+  config(reference: string): ImageConfig {
+    const inspected = JSON.parse(run('buildah', [...this.global, 'inspect', '--type', 'image', reference], 'inspecting')) as { Docker: { config: unknown } };
+    return imageConfig(JSON.stringify(inspected.Docker.config));
   }
 
   tag(source: string, target: string): void {
@@ -133,8 +162,11 @@ export class Docker implements ContainerEngine {
   }
 
   build(spec: BuildSpec): void {
-    const args = Object.entries(spec.args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-    run('docker', ['buildx', 'build', '--load', '-f', spec.dockerfile, ...args, '-t', spec.reference, spec.context], `building ${spec.reference}`);
+    run('docker', ['buildx', 'build', '--load', '-f', spec.dockerfile, ...buildArgs(spec), '-t', spec.reference, spec.context], `building ${spec.reference}`);
+  }
+
+  config(reference: string): ImageConfig {
+    return imageConfig(run('docker', ['image', 'inspect', '--format', '{{json .Config}}', reference], 'inspecting'));
   }
 
   tag(source: string, target: string): void {

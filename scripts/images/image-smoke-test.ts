@@ -18,12 +18,17 @@ export interface SmokeReport {
 const GRACE_MS = 5_000;
 
 /**
- * Runs a role image against a real Redis and the local Messages-API server:
- * probes answer, /metrics shows the contract, one task is processed, SIGTERM
+ * Runs a role image against a real Redis and the local Messages-API server,
+ * after checking its configuration (a HEALTHCHECK, nothing of the build host's
+ * CA settings): probes answer, /metrics shows the contract, one task is processed, SIGTERM
  * exits 0 within the grace period, and nothing is written outside
  * /app/workspace and /tmp. Throws with the reason and the container's output.
  */
 export async function smokeTest(engine: ContainerEngine, image: string, role: string, redis: RedisServer, api: FakeMessagesApi, apiUrl: string): Promise<SmokeReport> {
+  const config = engine.config(image);
+  if (!config.healthcheck) throw new Error('the image has no HEALTHCHECK (built in OCI format?); compose relies on it');
+  const hostOnly = config.env.filter((entry) => entry.startsWith('NODE_EXTRA_CA_CERTS='));
+  if (hostOnly.length > 0) throw new Error(`the image carries the build host's CA settings: ${hostOnly.join(', ')}`);
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const started = Date.now();
   const container = engine.run(image, ['node', '/app/agent-runtime/dist/main.js'], {

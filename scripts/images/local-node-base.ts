@@ -6,7 +6,8 @@ import { join } from 'node:path';
 /** Node LTS for the images, and the npm the build stage uses (the same as this machine's, so the lockfile agrees). */
 export const NODE_VERSION = '24.21.0';
 const NPM_VERSION = '11.19.1';
-export const LOCAL_NODE_IMAGE = `localhost/agent-hive/node:${NODE_VERSION}-bookworm`;
+/** `-2`: since the build host's CA bundle stays out of it. */
+export const LOCAL_NODE_IMAGE = `localhost/agent-hive/node:${NODE_VERSION}-bookworm-2`;
 
 const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agent-hive');
 const BUILDAH = ['--storage-driver', 'vfs'];
@@ -19,9 +20,9 @@ function sh(command: string, args: string[]): string {
  * A Node LTS base image made here, for machines without a registry to pull
  * `node:24-bookworm-slim` from: a minimal Debian root file system (debootstrap),
  * trimmed of docs, locales and apt caches, plus Node and npm from their npm
- * packages. The host's CA bundle goes in too, so npm trusts the same registry
- * the host does (a TLS-intercepting proxy, for example). The root file system is
- * cached across runs in ~/.cache/agent-hive.
+ * packages. Nothing of the build host goes in: its CA bundle reaches the build
+ * stage's npm as a build secret (Dockerfile.agent-base). The root file system
+ * is cached across runs in ~/.cache/agent-hive.
  */
 export function ensureLocalNodeBase(log: (line: string) => void): string {
   if (spawnSync('buildah', [...BUILDAH, 'inspect', '--type', 'image', LOCAL_NODE_IMAGE], { stdio: 'ignore' }).status === 0) return LOCAL_NODE_IMAGE;
@@ -53,13 +54,7 @@ export function ensureLocalNodeBase(log: (line: string) => void): string {
     mkdirSync(npmDir, { recursive: true });
     sh('tar', ['-C', npmDir, '--strip-components=1', '-xzf', join(packages, `npm-${NPM_VERSION}.tgz`)]);
     sh('ln', ['-s', '../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm')]);
-    const caBundle = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
     const env = ['--env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
-    if (existsSync(caBundle)) {
-      mkdirSync(join(root, 'etc/ssl/certs'), { recursive: true });
-      sh('cp', [caBundle, join(root, 'etc/ssl/certs/ca-certificates.crt')]);
-      env.push('--env', 'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt');
-    }
     sh('buildah', [...BUILDAH, 'umount', container]);
     sh('buildah', [...BUILDAH, 'config', ...env, '--cmd', 'node', container]);
     sh('buildah', [...BUILDAH, 'commit', '-q', container, LOCAL_NODE_IMAGE]);

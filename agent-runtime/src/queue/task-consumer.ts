@@ -23,7 +23,7 @@ export interface TaskConsumerOptions {
   readonly claimIdleMs: number;
   /** How long in-flight tasks may finish after close() before they are given back. */
   readonly shutdownGraceMs: number;
-  /** How long one blocking read waits. @default the reclaim interval: an idle agent wakes only when a round is due */
+  /** How long one blocking read waits. @default 2000, or the reclaim interval if shorter: close() waits for a read in flight */
   readonly blockMs?: number;
 }
 
@@ -61,7 +61,7 @@ export class TaskConsumer {
     private readonly options: TaskConsumerOptions,
   ) {
     this.reclaimEveryMs = Math.min(5_000, options.claimIdleMs / 2);
-    this.blockMs = options.blockMs ?? this.reclaimEveryMs;
+    this.blockMs = options.blockMs ?? Math.min(2_000, this.reclaimEveryMs);
   }
 
   /** Starts consuming; the connections must be ready (no read happens before). */
