@@ -106,6 +106,10 @@ export const METRICS = {
   redisUsedMemoryBytes: 'hive_redis_used_memory_bytes',
   redisMaxMemoryBytes: 'hive_redis_maxmemory_bytes',
   streamLength: 'hive_stream_length',
+  /** prom-client's default process metrics (collectDefaultMetrics), which the spawn alert and the dashboard use. */
+  processStartTimeSeconds: 'process_start_time_seconds',
+  processCpuSecondsTotal: 'process_cpu_seconds_total',
+  processResidentMemoryBytes: 'process_resident_memory_bytes',
 } as const;
 
 /** The values of METRICS.llmCircuitState: the runtime sets them, the monitoring queries them. */

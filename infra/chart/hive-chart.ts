@@ -53,6 +53,7 @@ export class HiveChart extends Chart {
           configMapName: config.name,
           configChecksum: config.checksum,
           shutdownGraceMs: env.runtime.shutdownGraceMs,
+          prometheusSelectorLabels: env.monitoring.selectorLabels,
           autoscaling:
             role === 'meta'
               ? undefined
@@ -63,8 +64,11 @@ export class HiveChart extends Chart {
     ) as Record<AgentRole, AgentRoleWorkload>;
 
     new HiveAlertRules(this, 'alerts', { environment: env });
-    new GrafanaDashboard(this, 'dashboard', { namespace, monitoringNamespace: env.monitoringNamespace, folder: env.dashboard.grafanaFolder });
-    new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
+    // The only objects outside the environment's namespace; applying them needs the monitoring namespace to exist.
+    if (env.monitoring.configMapsInMonitoringNamespace) {
+      new GrafanaDashboard(this, 'dashboard', { namespace, monitoringNamespace: env.monitoringNamespace, folder: env.dashboard.grafanaFolder });
+      new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
+    }
   }
 }
 

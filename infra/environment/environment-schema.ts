@@ -12,6 +12,20 @@ const cpu = z.string().regex(CPU, "must be a CPU quantity such as '250m' or '1'"
 const memory = z.string().regex(MEMORY, "must be a memory quantity such as '512Mi' or '2Gi'");
 const positiveInt = z.number().int().positive();
 
+/** A label key: an optional DNS-subdomain prefix and `/`, then a name of up to 63 characters. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** Set by the chart on every object (workload/labels.ts); an environment may not override them. */
+const CHART_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/component', 'agent-hive/role'];
+
+const selectorLabels = z
+  .record(z.string().regex(LABEL_KEY, 'must be a label key such as "release" or "example.com/team"'), z.string().regex(LABEL_VALUE, 'must be a label value (63 characters at most)'))
+  .superRefine((labels, ctx) => {
+    for (const key of Object.keys(labels).filter((k) => CHART_LABEL_KEYS.includes(k))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `must not set '${key}': the chart sets it on every object` });
+    }
+  });
+
 /** Requests and limits of one container; a CPU limit is deliberately not offered (see agent-deployment.ts). */
 const resources = z
   .object({
@@ -110,8 +124,12 @@ export const environmentSchema = z
     alerts: z
       .object({
         spawnSeconds: z.number().positive(),
+        /** Target for the p99 pick-up latency (HivePickupLatencyHigh): the source document's "dispatch latency". */
         dispatchP99Seconds: z.number().positive(),
+        /** Orchestration faults (Redis errors, crash reclaims, dead letters, lost tasks) per finished task: the SLA's 0.1 %. */
         failureRatio: z.number().gt(0).lt(1),
+        /** Tasks that failed on what the model or API did (budget, refusal, API errors) per finished task. */
+        modelFailureRatio: z.number().gt(0).lt(1).default(0.05),
         backlogThreshold: positiveInt,
         /** Multiplies every alert's `for:`; end-to-end tests shrink it to see alerts fire in seconds. */
         forScale: z.number().gt(0).max(10),
@@ -119,6 +137,23 @@ export const environmentSchema = z
       })
       .strict(),
     dashboard: z.object({ grafanaFolder: z.string().min(1) }).strict(),
+    /** How the cluster's monitoring stack finds the environment's monitoring objects. */
+    monitoring: z
+      .object({
+        /**
+         * Labels on every ServiceMonitor and PrometheusRule: what Prometheus' serviceMonitorSelector
+         * and ruleSelector match. kube-prometheus-stack selects `release: <its Helm release>`.
+         */
+        selectorLabels: selectorLabels.default({ release: 'kube-prometheus-stack' }),
+        /**
+         * Whether to render the objects that live in `monitoringNamespace` (the Grafana dashboard and
+         * the prometheus-adapter rules ConfigMaps). Off where that namespace does not exist, or
+         * belongs to another team: applying into a missing namespace fails.
+         */
+        configMapsInMonitoringNamespace: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_ROLES, AgentRole, ENV, METRICS, REQUIRED_ENV } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, AgentRole, consumerGroup, ENV, hiveKeys, METRICS, REQUIRED_ENV } from '../../agent-runtime/src/contract';
 import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
 import { environmentApp, roleImages } from '../../infra/chart/environment-app';
 import { loadEnvironment } from '../../infra/environment/stack-files';
@@ -17,9 +17,9 @@ import { computeImageTags } from '../../infra/images/image-tags';
 import { AgentProcess, waitFor } from '../support/agent-process';
 import { apiError, FakeMessagesApi, RecordedRequest, text } from '../support/fake-messages-api';
 import { freePort } from '../support/free-port';
-import { enqueue, waitForResults } from '../support/hive-streams';
+import { enqueue, results, waitForResults } from '../support/hive-streams';
 import { byKind, describe as describeObject, KubeObject, loadChartsOut, selects } from '../support/manifests';
-import { adapterRules, allQueries, hpaMetricNames, ruleGroups } from '../support/monitoring-queries';
+import { adapterRules, allQueries, dashboardTargets, hpaMetricNames, ruleGroups } from '../support/monitoring-queries';
 import { contractSeriesNames, metricNames } from '../support/promql';
 import { ActiveAlert, PrometheusServer } from '../support/prometheus-server';
 import { RedisServer } from '../support/redis-server';
@@ -45,6 +45,8 @@ const roleOf = (request: RecordedRequest) => AGENT_ROLES.find((role) => request.
 let redis: RedisServer;
 let api: FakeMessagesApi;
 let prometheus: PrometheusServer;
+/** The rule groups Prometheus evaluates: charts-out's, with `for:` shortened. */
+let prometheusRules: ReturnType<typeof ruleGroups>;
 const agents = {} as Record<AgentRole, AgentProcess>;
 const loopbackPorts = {} as Record<AgentRole, { health: number; metrics: number }>;
 
@@ -79,8 +81,8 @@ beforeAll(async () => {
   await Promise.all(AGENT_ROLES.map((role) => agents[role].waitForReadiness(200)));
 
   const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, roleImages(environment, computeImageTags(REPO_ROOT)));
-  const rules = ruleGroups(scaled.chart.toJson() as KubeObject[]).map((group) => ({ ...group, interval: '1s' }));
-  prometheus = await PrometheusServer.start({ global: { evaluation_interval: '1s' }, scrape_configs: scrapeConfigs() }, { 'agent-hive.rules.yaml': { groups: rules } });
+  prometheusRules = ruleGroups(scaled.chart.toJson() as KubeObject[]).map((group) => ({ ...group, interval: '1s' }));
+  prometheus = await PrometheusServer.start({ global: { evaluation_interval: '1s' }, scrape_configs: scrapeConfigs() }, { 'agent-hive.rules.yaml': { groups: prometheusRules } });
 }, 90_000);
 
 afterAll(async () => {
@@ -95,7 +97,11 @@ function scrapeConfigs(): object[] {
   return byKind(committed, 'ServiceMonitor').flatMap((monitor) => {
     const service = byKind(committed, 'Service').find((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels))!;
     const role = service.metadata.labels!['agent-hive/role'] as AgentRole;
-    return monitor.spec.endpoints.map((endpoint: { port: string; path: string; interval: string }, index: number) => {
+    // What Kubernetes service discovery tells Prometheus about the pod behind the target.
+    const podLabels = Object.fromEntries(
+      Object.entries(deployments[role].spec.template.metadata.labels as Record<string, string>).map(([k, v]) => [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`, v]),
+    );
+    return monitor.spec.endpoints.map((endpoint: ServiceMonitorEndpoint, index: number) => {
       const servicePort = service.spec.ports.find((p: { name: string }) => p.name === endpoint.port);
       const port = containerPort(deployments[role], servicePort.targetPort);
       expect(port, `${monitor.metadata.name}: the scraped container port is the one the agent serves metrics on`).toBe(
@@ -108,13 +114,26 @@ function scrapeConfigs(): object[] {
         static_configs: [
           {
             targets: [`127.0.0.1:${loopbackPorts[role].metrics}`],
-            labels: { namespace: environment.namespace, service: service.metadata.name, pod: `agent-${role}-e2e`, endpoint: endpoint.port },
+            labels: { namespace: environment.namespace, service: service.metadata.name, pod: `agent-${role}-e2e`, endpoint: endpoint.port, ...podLabels },
           },
         ],
+        // The operator appends the endpoint's relabelings to its own, with the fields in snake case.
+        relabel_configs: (endpoint.relabelings ?? []).map(snakeCaseKeys),
+        metric_relabel_configs: (endpoint.metricRelabelings ?? []).map(snakeCaseKeys),
       };
     });
   });
 }
+
+interface ServiceMonitorEndpoint {
+  port: string;
+  path: string;
+  interval: string;
+  relabelings?: Array<Record<string, unknown>>;
+  metricRelabelings?: Array<Record<string, unknown>>;
+}
+
+const snakeCaseKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 function fail(message: string): never {
   throw new Error(message);
@@ -195,6 +214,51 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
     });
   }, 90_000);
 
+  it("gives every scraped series a role: the runtime's own where it sets one, the pod's otherwise", async () => {
+    // up and scrape_* are Prometheus' own series about the target: metric relabeling does not apply to them.
+    const roleless = await prometheus.query(`count by (__name__) ({namespace="${environment.namespace}", role="", __name__!~"up|scrape_.+"})`);
+    expect(roleless.map((r) => r.metric.__name__)).toEqual([]);
+    const started = await prometheus.query(`${METRICS.processStartTimeSeconds}{namespace="${environment.namespace}"}`);
+    expect(Object.fromEntries(started.map((r) => [r.metric.pod, r.metric.role]))).toEqual(Object.fromEntries(AGENT_ROLES.map((role) => [`agent-${role}-e2e`, role])));
+    // Meta publishes every role's backlog; those keep the role they describe.
+    const backlog = await prometheus.query(`${METRICS.queueBacklog}{namespace="${environment.namespace}"}`);
+    expect(backlog.map((r) => [r.metric.pod, r.metric.role, r.metric.exported_role]).sort()).toEqual(AGENT_ROLES.map((role) => ['agent-meta-e2e', role, undefined]).sort());
+  });
+
+  it("joins each agent's spawn time with its process start: with a 1 ms target, every agent just started is slow", async () => {
+    const strict = environmentApp({ ...environment, alerts: { ...environment.alerts, spawnSeconds: 0.001 } }, roleImages(environment, computeImageTags(REPO_ROOT)));
+    const expr = ruleGroups(strict.chart.toJson() as KubeObject[])
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === 'HiveAgentSpawnSlow')!.expr;
+    const slow = await prometheus.query(expr);
+    expect(slow.map((r) => [r.metric.pod, r.metric.role]).sort()).toEqual(AGENT_ROLES.map((role) => [`agent-${role}-e2e`, role]).sort());
+  });
+
+  it('draws CPU, memory and token spend per role, Redis memory and stream lengths from the scrape', async () => {
+    const byRole = AGENT_ROLES.map((role) => ({ role })).sort((a, b) => a.role.localeCompare(b.role));
+    const expected: Record<string, (series: Array<Record<string, string>>) => boolean> = {
+      'CPU per role': (series) => JSON.stringify(series) === JSON.stringify(byRole),
+      'Memory per role': (series) => JSON.stringify(series) === JSON.stringify(byRole),
+      'Token spend per role': (series) => JSON.stringify(series) === JSON.stringify(byRole),
+      'Redis memory': (series) => series.length === 1,
+      'Stream lengths': (series) => series.some((s) => s.stream !== undefined),
+    };
+    const drawn: Record<string, Array<Record<string, string>>> = {};
+    // rate() needs two scrapes of a series.
+    await waitFor(
+      async () => {
+        for (const title of Object.keys(expected)) {
+          drawn[title] = (await prometheus.query(panelExpr(title))).map((r) => r.metric).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        }
+        return Object.entries(expected).every(([title, ok]) => ok(drawn[title]));
+      },
+      45_000,
+      'every resource panel drawn',
+    ).catch((error) => {
+      throw new Error(`${(error as Error).message}; drawn: ${JSON.stringify(drawn)}`);
+    });
+  }, 60_000);
+
   it('stays quiet while the fleet is healthy', async () => {
     // Longer than the longest shortened `for:` (9 s), with rules evaluated every second.
     await new Promise((r) => setTimeout(r, 12_000));
@@ -203,12 +267,24 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
 
   it('raises each SLA alert that can be driven on one machine, for the role that breaches it', async () => {
     const client = redis.client(SECRET_VALUES['agent-hive-redis/password']);
-    // Failures: the LLM rejects every architect call.
+    const keys = hiveKeys();
+    const threshold = environment.alerts.dispatchP99Seconds;
+
+    // Model failures: the LLM rejects every architect call (400), which is the model's outcome, not an orchestration fault.
     llm.failRole = 'architect';
-    for (let i = 0; i < 3; i++) await enqueue(client, 'architect', `failing-${i}`, { instructions: 'x' });
-    // Dispatch latency: developer calls take 4 s, so queued tasks wait for a free slot.
+    // Pick-up latency: the architect stalls (SIGSTOP, as in a long GC pause or CPU throttling) for
+    // 2 s while its free slots wait in a blocking read; the task Redis hands that read is picked up
+    // when the process runs again.
+    await stallWhileEnqueueing(client, 'architect', 2_000, 3);
+
+    // Queue wait without slow pick-up: developer calls take 4 s, so queued tasks wait for a busy slot.
     llm.slowRole = 'developer';
     for (let i = 0; i < 8; i++) await enqueue(client, 'developer', `waiting-${i}`, { instructions: 'x' });
+
+    // An orchestration fault: meta's consumer group disappears (as after a Redis restart without its
+    // data). Its read fails with NOGROUP, a Redis error, and the agent creates the group again.
+    await client.xgroup('DESTROY', keys.tasks('meta'), consumerGroup('meta'));
+    await waitFor(async () => ((await client.xinfo('GROUPS', keys.tasks('meta'))) as unknown[]).length === 1, 10_000, "meta's consumer group created again");
     // Dead letters: a malformed entry.
     await enqueue(client, 'meta', '', null, ['id', 'broken', 'payload', '{not json']);
     // No ready agent: the qa agent stops.
@@ -216,12 +292,14 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
     client.disconnect();
 
     const expected: Array<[string, AgentRole]> = [
-      ['HiveTaskFailureRateHigh', 'architect'],
-      ['HiveDispatchLatencyHigh', 'developer'],
+      ['HiveModelFailureRateHigh', 'architect'],
+      ['HivePickupLatencyHigh', 'architect'],
+      ['HiveOrchestratorFailureRateHigh', 'meta'],
       ['HiveDeadLetters', 'meta'],
       ['HiveRoleNoReadyAgent', 'qa'],
     ];
     let alerts: ActiveAlert[] = [];
+    const activeNames = () => JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.role, a.state]));
     await waitFor(
       async () => {
         alerts = await prometheus.alerts();
@@ -230,13 +308,90 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
       150_000,
       'every driven alert',
     ).catch((error) => {
-      throw new Error(`${(error as Error).message}; active: ${JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.role, a.state]))}`);
+      throw new Error(`${(error as Error).message}; active: ${activeNames()}`);
     });
 
-    // And only those roles: the healthy ones stay quiet.
-    expect(active(alerts, 'HiveTaskFailureRateHigh', 'developer')).toBe(false);
-    expect(active(alerts, 'HiveRoleNoReadyAgent', 'architect')).toBe(false);
-    expect(active(alerts, 'HiveMetaAgentMissing')).toBe(false);
-    expect(active(alerts, 'HiveAgentSpawnSlow')).toBe(false);
+    // The developer's tasks waited long behind busy slots (the dashboard's queue wait), yet were
+    // picked up at once: the pick-up alert must stay quiet for it, pending included, for longer than its `for:`.
+    const developerP99 = async (title: string) => Number((await prometheus.query(panelExpr(title)).then((r) => r.find((x) => x.metric.role === 'developer')))?.value[1] ?? NaN);
+    await waitFor(async () => (await developerP99('Queue wait p99')) > threshold, 60_000, 'the developer queue wait p99 above the pick-up target');
+    const pickupFor = Number(/^(\d+)s$/.exec(ruleFor('HivePickupLatencyHigh'))?.[1] ?? fail(`unexpected for: ${ruleFor('HivePickupLatencyHigh')}`));
+    const quietUntil = Date.now() + (pickupFor + 3) * 1000;
+    while (Date.now() < quietUntil) {
+      alerts = await prometheus.alerts();
+      expect(active(alerts, 'HivePickupLatencyHigh', 'developer'), activeNames()).toBe(false);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await developerP99('Queue wait p99')).toBeGreaterThan(threshold);
+    expect(await developerP99('Pick-up latency p99')).toBeLessThan(threshold);
+
+    // And only those roles and kinds: model failures are no orchestration fault, the healthy roles stay quiet.
+    alerts = await prometheus.alerts();
+    for (const role of ['architect', 'developer'] as const) expect(active(alerts, 'HiveOrchestratorFailureRateHigh', role), `${role}: ${activeNames()}`).toBe(false);
+    for (const role of ['developer', 'meta'] as const) expect(active(alerts, 'HiveModelFailureRateHigh', role), `${role}: ${activeNames()}`).toBe(false);
+    expect(active(alerts, 'HivePickupLatencyHigh', 'meta'), activeNames()).toBe(false);
+    expect(active(alerts, 'HiveRoleNoReadyAgent', 'architect'), activeNames()).toBe(false);
+    expect(active(alerts, 'HiveMetaAgentMissing'), activeNames()).toBe(false);
+    expect(active(alerts, 'HiveAgentSpawnSlow'), activeNames()).toBe(false);
   }, 180_000);
 });
+
+/** The `for:` of a rule as Prometheus got it (shortened by forScale). */
+function ruleFor(alert: string): string {
+  return prometheusRules.flatMap((g) => g.rules).find((r) => r.alert === alert)!.for!;
+}
+
+/** The query of a dashboard panel, as committed. */
+function panelExpr(title: string): string {
+  const target = dashboardTargets(committed).find((t) => t.where.endsWith(`panel '${title}'`));
+  return target?.expr ?? fail(`no dashboard panel '${title}'`);
+}
+
+/**
+ * Stops a role's agent while its blocking read waits, enqueues `count` tasks, and lets it run
+ * again after `stallMs`; repeats until the agent's own histogram shows a pick-up slower than
+ * 1 s. The read must have begun within the last second: Redis still holds it when the tasks
+ * arrive and hands it one at once, the reply waits in the socket, and the runtime's read
+ * watchdog (the BLOCK time plus 3 s) does not run out during the stall.
+ */
+async function stallWhileEnqueueing(client: ReturnType<RedisServer['client']>, role: AgentRole, stallMs: number, count: number): Promise<void> {
+  const agent = agents[role];
+  const slowPickups = async () => {
+    const text = await agent.metrics();
+    return sample(text, `${METRICS.pickupLatencySeconds}_count`, { role }) - sample(text, `${METRICS.pickupLatencySeconds}_bucket`, { role, le: '1' });
+  };
+  const connectionName = `hive-${role}-agent-${role}-e2e`;
+  for (let attempt = 1; ; attempt++) {
+    await waitFor(
+      async () => {
+        const clients = ((await client.client('LIST')) as string).split('\n').map((line) => Object.fromEntries(line.split(' ').map((kv) => kv.split('='))));
+        return clients.some((c) => c.name === connectionName && c.cmd === 'xreadgroup' && c.flags?.includes('b') && c.idle === '0');
+      },
+      15_000,
+      `a fresh blocking read of agent-${role}-e2e`,
+    );
+    const before = await slowPickups();
+    const finished = (await results(client)).length;
+    agent.kill('SIGSTOP');
+    try {
+      for (let i = 0; i < count; i++) await enqueue(client, role, `stalled-${role}-${attempt}-${i}`, { instructions: 'x' });
+      await new Promise((r) => setTimeout(r, stallMs));
+    } finally {
+      agent.kill('SIGCONT');
+    }
+    await waitForResults(client, finished + count);
+    if ((await slowPickups()) > before) return;
+    if (attempt === 3) throw new Error(`agent-${role}-e2e measured no slow pick-up after ${attempt} stalls`);
+  }
+}
+
+/** A sample of a Prometheus text exposition, by name and (some of its) labels; 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return 0;
+}

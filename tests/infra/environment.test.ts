@@ -38,8 +38,24 @@ describe('environments', () => {
     ['an unknown egress mode', (r: any) => (r.egress = 'open'), "agent-hive:environment.egress: Invalid enum value. Expected 'cidr' | 'cilium-fqdn'"],
     ['an external store without CIDR', (r: any) => (r.postgres = { mode: 'external', host: 'pg.example.com', port: 5432, tls: true }), 'agent-hive:environment.postgres.cidr: Required'],
     ['a busy ratio above 1', (r: any) => (r.autoscaling.busyRatioTarget = 1.5), 'agent-hive:environment.autoscaling.busyRatioTarget'],
+    [
+      'a selector label the chart sets itself',
+      (r: any) => (r.monitoring.selectorLabels = { 'app.kubernetes.io/component': 'x' }),
+      "agent-hive:environment.monitoring.selectorLabels.app.kubernetes.io/component: must not set 'app.kubernetes.io/component'",
+    ],
+    ['a selector label value with a space', (r: any) => (r.monitoring.selectorLabels = { release: 'kube prometheus' }), 'agent-hive:environment.monitoring.selectorLabels.release: must be a label value'],
+    ['a model failure ratio of 1 or more', (r: any) => (r.alerts.modelFailureRatio = 1), 'agent-hive:environment.alerts.modelFailureRatio'],
   ])('rejects %s with a message naming the key and the reason', (_what, mutate, message) => {
     expect(rejection(mutate)).toContain(message);
+  });
+
+  it("defaults to kube-prometheus-stack's selector label, the monitoring ConfigMaps and a 5 % model failure threshold", () => {
+    const raw = stagingRaw();
+    delete raw.monitoring;
+    delete raw.alerts.modelFailureRatio;
+    const env = parseEnvironment('staging', raw);
+    expect(env.monitoring).toEqual({ selectorLabels: { release: 'kube-prometheus-stack' }, configMapsInMonitoringNamespace: true });
+    expect(env.alerts.modelFailureRatio).toBe(0.05);
   });
 
   it('reports every problem of a config at once', () => {

@@ -87,6 +87,36 @@ describe('HiveChart', () => {
     expect(find(prod.objects, 'ResourceQuota', 'agent-hive')!.spec.hard.pods).toBe(quota.pods);
   });
 
+  it("labels every ServiceMonitor and the PrometheusRule with the environment's selector labels, whatever they are", () => {
+    const monitoring = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule');
+    expect(monitoring(staging.objects)).toHaveLength(5);
+    for (const o of monitoring(staging.objects)) expect(o.metadata.labels, o.metadata.name).toMatchObject({ release: 'kube-prometheus-stack' });
+
+    const selectorLabels = { prometheus: 'agents', 'example.com/team': 'platform' };
+    const env = { ...staging.env, monitoring: { ...staging.env.monitoring, selectorLabels } };
+    const changed = monitoring(environmentApp(env, roleImages(env, tags)).chart.toJson() as KubeObject[]);
+    expect(changed).toHaveLength(5);
+    for (const o of changed) {
+      expect(o.metadata.labels, o.metadata.name).toMatchObject({ ...selectorLabels, 'app.kubernetes.io/part-of': 'agent-hive' });
+      expect(o.metadata.labels!.release, o.metadata.name).toBeUndefined();
+    }
+  });
+
+  it('puts only the dashboard and adapter ConfigMaps outside the namespace, and not even those when the environment turns them off', () => {
+    const outside = (objects: KubeObject[], env: typeof staging.env) =>
+      objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== env.namespace).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    for (const { env, objects } of [staging, prod]) {
+      expect(outside(objects, env).sort()).toEqual([
+        `ConfigMap/monitoring/agent-hive-adapter-rules-${env.namespace}`,
+        `ConfigMap/monitoring/agent-hive-dashboard-${env.namespace}`,
+      ]);
+    }
+    const env = { ...staging.env, monitoring: { ...staging.env.monitoring, configMapsInMonitoringNamespace: false } };
+    const off = environmentApp(env, roleImages(env, tags)).chart.toJson() as KubeObject[];
+    expect(outside(off, env)).toEqual([]);
+    expect(off).toHaveLength(staging.objects.length - 2);
+  });
+
   it('names each Deployment image by the registry and the content-hash tag of its role', () => {
     const image = find(prod.objects, 'Deployment', 'agent-qa')!.spec.template.spec.containers[0].image;
     expect(image).toBe(`registry.example.com/agent-hive/agent-qa:${tags.roles.qa}`);

@@ -23,15 +23,35 @@ export function alertCases(env: Environment): AlertCase[] {
   const s = (metric: string, labels: Record<string, string>) => seriesName(metric, { namespace: ns, ...labels });
   const ready = (role: string, value: number, pod = `agent-${role}-1`) => ({ [s('hive_agent_ready', { role, pod })]: `${value}x60` });
   const allReady = Object.assign({}, ...SCALABLE_ROLES.map((r) => ready(r, 1)), ready('meta', 1));
-  const dispatchBuckets = (fastCount: number) => ({
-    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '0.1' })]: `0+${fastCount}x60`,
-    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: String(a.dispatchP99Seconds) })]: `0+${fastCount}x60`,
-    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '5' })]: '0+10x60',
-    [s('hive_task_dispatch_latency_seconds_bucket', { role: 'developer', le: '+Inf' })]: '0+10x60',
+  /** A latency histogram of the developer role: 10 observations a minute, `fastCount` of them under the threshold. */
+  const latencyBuckets = (metric: string, fastCount: number) => ({
+    [s(`${metric}_bucket`, { role: 'developer', le: '0.1' })]: `0+${fastCount}x60`,
+    [s(`${metric}_bucket`, { role: 'developer', le: String(a.dispatchP99Seconds) })]: `0+${fastCount}x60`,
+    [s(`${metric}_bucket`, { role: 'developer', le: '5' })]: '0+10x60',
+    [s(`${metric}_bucket`, { role: 'developer', le: '+Inf' })]: '0+10x60',
   });
-  const tasks = (failedPerMinute: number) => ({
-    [s('hive_tasks_total', { role: 'qa', outcome: 'failed', pod: 'agent-qa-1' })]: `0+${failedPerMinute}x60`,
-    [s('hive_tasks_total', { role: 'qa', outcome: 'succeeded', pod: 'agent-qa-1' })]: '0+100x60',
+  const pickup = (fastCount: number) => latencyBuckets('hive_task_pickup_latency_seconds', fastCount);
+  const queueWait = (fastCount: number) => latencyBuckets('hive_task_dispatch_latency_seconds', fastCount);
+  /** A role's finished tasks per minute by outcome, as its agent counts them. */
+  const tasks = (role: string, perMinute: { succeeded: number; failed?: number }, pod = `agent-${role}-1`) => ({
+    [s('hive_tasks_total', { role, outcome: 'succeeded', pod })]: `0+${perMinute.succeeded}x60`,
+    [s('hive_tasks_total', { role, outcome: 'failed', pod })]: `0+${perMinute.failed ?? 0}x60`,
+  });
+  const orchestratorErrors = (role: string, perMinute: number, kind = 'redis', pod = `agent-${role}-1`) => ({
+    [s('hive_orchestrator_errors_total', { role, kind, pod })]: `0+${perMinute}x60`,
+  });
+  const modelFailures = (role: string, perMinute: number) => ({
+    [s('hive_task_failures_total', { role, reason: 'api_error', pod: `agent-${role}-1` })]: `0+${perMinute}x60`,
+  });
+  /** 100 architect tasks a minute, `ratio` of them failed on the model. */
+  const modelOutcomes = (ratio: number) => ({
+    ...tasks('architect', { succeeded: 100 * (1 - ratio), failed: 100 * ratio }),
+    ...modelFailures('architect', 100 * ratio),
+  });
+  /** A pod's spawn time and its process start (0: the start of the test's clock). */
+  const spawn = (seconds: number) => ({
+    [s('hive_agent_spawn_seconds', { role: 'developer', pod: 'agent-developer-1' })]: `${seconds}x60`,
+    [s('process_start_time_seconds', { role: 'developer', pod: 'agent-developer-1' })]: '0x60',
   });
   const backlog = (series: string) => ({ [s('hive_queue_backlog', { role: 'developer', pod: 'agent-meta-1' })]: series });
   const deadLetters = (series: string) => ({ [s('hive_dead_letters_total', { role: 'qa', pod: 'agent-qa-1' })]: series });
@@ -47,23 +67,95 @@ export function alertCases(env: Environment): AlertCase[] {
 
   return [
     {
-      name: 'a slow spawn fires',
+      name: 'a slow spawn of a pod started minutes ago fires',
       alertname: 'HiveAgentSpawnSlow',
-      series: { [s('hive_agent_spawn_seconds', { role: 'developer', pod: 'agent-developer-1' })]: `${a.spawnSeconds * 2}x30` },
-      evalTime: '10m',
+      series: spawn(a.spawnSeconds * 2),
+      evalTime: '5m',
       expected: [{ namespace: ns, pod: 'agent-developer-1', role: 'developer', severity: 'warning' }],
     },
     {
-      name: 'a fast spawn is quiet',
+      // The gauge keeps the spawn time for the pod's whole life; the alert is about the start.
+      name: 'the same slow pod is quiet once it has run for more than 15 minutes',
       alertname: 'HiveAgentSpawnSlow',
-      series: { [s('hive_agent_spawn_seconds', { role: 'developer', pod: 'agent-developer-1' })]: `${a.spawnSeconds / 4}x30` },
-      evalTime: '10m',
+      series: spawn(a.spawnSeconds * 2),
+      evalTime: '20m',
       expected: [],
     },
-    { name: 'slow dispatch fires', alertname: 'HiveDispatchLatencyHigh', series: dispatchBuckets(0), evalTime: '30m', expected: [{ role: 'developer', severity: 'warning' }] },
-    { name: 'fast dispatch is quiet', alertname: 'HiveDispatchLatencyHigh', series: dispatchBuckets(10), evalTime: '30m', expected: [] },
-    { name: '1 % failures fire', alertname: 'HiveTaskFailureRateHigh', series: tasks(1), evalTime: '40m', expected: [{ role: 'qa', severity: 'critical' }] },
-    { name: 'no failures is quiet', alertname: 'HiveTaskFailureRateHigh', series: tasks(0), evalTime: '40m', expected: [] },
+    { name: 'a fast spawn is quiet', alertname: 'HiveAgentSpawnSlow', series: spawn(a.spawnSeconds / 4), evalTime: '5m', expected: [] },
+    { name: 'slow pick-up fires', alertname: 'HivePickupLatencyHigh', series: pickup(0), evalTime: '30m', expected: [{ role: 'developer', severity: 'warning' }] },
+    { name: 'fast pick-up is quiet', alertname: 'HivePickupLatencyHigh', series: pickup(10), evalTime: '30m', expected: [] },
+    {
+      // Tasks waiting behind busy slots: a capacity question, not the orchestration's delay.
+      name: 'a long queue wait with fast pick-up is quiet',
+      alertname: 'HivePickupLatencyHigh',
+      series: { ...queueWait(0), ...pickup(10) },
+      evalTime: '30m',
+      expected: [],
+    },
+    {
+      name: 'orchestration faults at twice the SLA fire',
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('qa', { succeeded: 100 }), ...orchestratorErrors('qa', 100 * a.failureRatio * 2) },
+      evalTime: '40m',
+      expected: [{ role: 'qa', severity: 'critical' }],
+    },
+    {
+      // Meta counts the dead letters of every role, under the role of the task.
+      name: "meta's dead letters of developer tasks fire for developer",
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('developer', { succeeded: 100 }), ...orchestratorErrors('developer', 100 * a.failureRatio * 2, 'dead_letter', 'agent-meta-1') },
+      evalTime: '40m',
+      expected: [{ role: 'developer', severity: 'critical' }],
+    },
+    {
+      name: 'Redis errors while no task finishes fire (the ratio is +Inf)',
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('qa', { succeeded: 0 }), ...orchestratorErrors('qa', 1) },
+      evalTime: '40m',
+      expected: [{ role: 'qa', severity: 'critical' }],
+    },
+    {
+      name: 'no faults is quiet',
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('qa', { succeeded: 100 }), ...orchestratorErrors('qa', 0) },
+      evalTime: '40m',
+      expected: [],
+    },
+    {
+      name: 'no faults and no tasks is quiet (the ratio is NaN)',
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('qa', { succeeded: 0 }), ...orchestratorErrors('qa', 0) },
+      evalTime: '40m',
+      expected: [],
+    },
+    {
+      name: 'tasks failing on the model alone do not fire it',
+      alertname: 'HiveOrchestratorFailureRateHigh',
+      series: { ...tasks('qa', { succeeded: 50, failed: 50 }), ...modelFailures('qa', 50), ...orchestratorErrors('qa', 0) },
+      evalTime: '40m',
+      expected: [],
+    },
+    {
+      name: 'model failures at twice the threshold fire',
+      alertname: 'HiveModelFailureRateHigh',
+      series: modelOutcomes(a.modelFailureRatio * 2),
+      evalTime: '40m',
+      expected: [{ role: 'architect', severity: 'warning' }],
+    },
+    {
+      name: 'model failures at half the threshold are quiet',
+      alertname: 'HiveModelFailureRateHigh',
+      series: modelOutcomes(a.modelFailureRatio / 2),
+      evalTime: '40m',
+      expected: [],
+    },
+    {
+      name: 'orchestration faults alone do not fire it',
+      alertname: 'HiveModelFailureRateHigh',
+      series: { ...tasks('architect', { succeeded: 90 }), ...modelFailures('architect', 0), ...orchestratorErrors('architect', 10) },
+      evalTime: '40m',
+      expected: [],
+    },
     ...SCALABLE_ROLES.map(
       (role): AlertCase => ({
         name: `${role} with no ready agent fires`,

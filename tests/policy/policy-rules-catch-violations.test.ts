@@ -55,6 +55,8 @@ const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
     names: '$(REDIS_PASSWORD)',
   },
   'MON-SM': { mutate: (o) => o.splice(o.indexOf(find(o, 'ServiceMonitor', 'agent-qa')), 1), names: 'Service/agent-hive-staging/agent-qa' },
+  'MON-SELECT': { mutate: (o) => delete find(o, 'ServiceMonitor', 'agent-qa').metadata.labels!.release, names: 'ServiceMonitor/agent-hive-staging/agent-qa' },
+  'MON-NS': { mutate: (o) => delete developer(o).metadata.namespace, names: 'Deployment/agent-developer' },
   'MON-RULES': { mutate: (o) => delete find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[0].rules[0].annotations.runbook_url, names: 'runbook_url' },
   'MON-CONTRACT': {
     mutate: (o) => (find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[0].rules[0].expr = 'hive_agent_spawn_time_seconds > 10'),

@@ -34,6 +34,12 @@ const forEachContainer = (objects: readonly KubeObject[], check: (c: any, pod: a
     }),
   );
 
+/** The objects an environment puts into the monitoring namespace (README: "Objects outside the namespace"). */
+const MONITORING_NAMESPACE_OBJECTS: ReadonlyArray<{ what: string; is: (o: KubeObject) => boolean }> = [
+  { what: 'Grafana dashboard', is: (o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1' },
+  { what: 'prometheus-adapter rules', is: (o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'] !== undefined },
+];
+
 /** Deployments and StatefulSets that can run more than one pod, with the HPA that owns them, if any. */
 function multiReplicaWorkloads(objects: readonly KubeObject[]): KubeObject[] {
   const hpas = byKind(objects, 'HorizontalPodAutoscaler');
@@ -373,6 +379,29 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         );
         return monitor ? [] : [`${describe(service)}: no ServiceMonitor scrapes port '${metricsPort.name}'`];
       });
+  },
+
+  'MON-SELECT': (objects, env) =>
+    [...byKind(objects, 'ServiceMonitor'), ...byKind(objects, 'PrometheusRule')].flatMap((o) => {
+      const missing = Object.entries(env.monitoring.selectorLabels).filter(([key, value]) => o.metadata.labels?.[key] !== value);
+      return missing.length ? [`${describe(o)}: metadata.labels lacks ${missing.map(([k, v]) => `${k}: ${v}`).join(', ')} (monitoring.selectorLabels)`] : [];
+    }),
+
+  'MON-NS': (objects, env) => {
+    const documented = env.monitoring.configMapsInMonitoringNamespace ? MONITORING_NAMESPACE_OBJECTS : [];
+    const misplaced = objects
+      .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== env.namespace)
+      .filter((o) => o.metadata.namespace !== env.monitoringNamespace || !documented.some(({ is }) => is(o)))
+      .map((o) =>
+        o.metadata.namespace === undefined
+          ? `${describe(o)}: metadata.namespace is not set (it would land in the kube context's namespace)`
+          : `${describe(o)}: outside ${env.namespace}, and not a documented object of ${env.monitoringNamespace}` +
+            (documented.length ? '' : ' (monitoring.configMapsInMonitoringNamespace is false)'),
+      );
+    const missing = documented
+      .filter(({ is }) => objects.filter((o) => o.metadata.namespace === env.monitoringNamespace && is(o)).length !== 1)
+      .map(({ what }) => `ConfigMap/${env.monitoringNamespace}: not exactly one ${what} ConfigMap`);
+    return [...misplaced, ...missing];
   },
 
   'MON-RULES': (objects) =>

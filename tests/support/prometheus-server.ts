@@ -54,6 +54,11 @@ export class PrometheusServer {
     return body.data;
   }
 
+  /** An instant query, evaluated now. */
+  async query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+    return (await this.api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`query?query=${encodeURIComponent(expr)}`)).result;
+  }
+
   async metricNames(): Promise<string[]> {
     return this.api<string[]>('label/__name__/values');
   }

@@ -11,6 +11,8 @@ type AutoscalingProps = Omit<AgentAutoscalerProps, 'namespace' | 'role' | 'deplo
 export interface AgentRoleProps extends Omit<AgentDeploymentProps, 'scaling'> {
   /** How the role scales; omitted for the meta singleton, which never runs twice. */
   readonly autoscaling?: AutoscalingProps;
+  /** Labels Prometheus selects the role's ServiceMonitor by. */
+  readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
 }
 
 /**
@@ -46,6 +48,11 @@ export class AgentRoleWorkload extends Construct {
       });
     }
 
-    new AgentServiceMonitor(this, 'scrape', { namespace: props.namespace, role: props.role, serviceName: name });
+    new AgentServiceMonitor(this, 'scrape', {
+      namespace: props.namespace,
+      role: props.role,
+      serviceName: name,
+      prometheusSelectorLabels: props.prometheusSelectorLabels,
+    });
   }
 }

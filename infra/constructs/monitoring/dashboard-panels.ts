@@ -49,7 +49,18 @@ export function dashboardPanels(namespace: string): PanelSpec[] {
       unit: 'ops',
       targets: [{ expr: `sum by (role, outcome) (rate(${METRICS.tasksTotal}{${ns}}[5m]))`, legend: '{{role}} {{outcome}}' }],
     },
-    { title: 'Dispatch latency p99', unit: 's', targets: [{ expr: quantile(0.99, METRICS.dispatchLatencySeconds, 'role'), legend: '{{role}}' }] },
+    {
+      // Enqueue -> picked up: how long tasks wait for a free slot. High while agents are busy; a capacity figure.
+      title: 'Queue wait p99',
+      unit: 's',
+      targets: [{ expr: quantile(0.99, METRICS.dispatchLatencySeconds, 'role'), legend: '{{role}}' }],
+    },
+    {
+      // Enqueue or a slot falling free, whichever is later -> picked up: the orchestration's own delay (HivePickupLatencyHigh).
+      title: 'Pick-up latency p99',
+      unit: 's',
+      targets: [{ expr: quantile(0.99, METRICS.pickupLatencySeconds, 'role'), legend: '{{role}}' }],
+    },
     { title: 'Task duration p95', unit: 's', targets: [{ expr: quantile(0.95, METRICS.taskDurationSeconds, 'role, outcome'), legend: '{{role}} {{outcome}}' }] },
     { title: 'Agent spawn time', unit: 's', targets: [{ expr: `max by (role) (${METRICS.agentSpawnSeconds}{${ns}})`, legend: '{{role}}' }] },
     {
@@ -71,9 +82,41 @@ export function dashboardPanels(namespace: string): PanelSpec[] {
       targets: [{ expr: `sum by (role) (rate(${METRICS.tasksResumedTotal}{${ns}}[5m]))`, legend: '{{role}}' }],
     },
     {
-      title: 'LLM tokens',
+      title: 'Token spend per role',
       unit: 'short',
-      targets: [{ expr: `sum by (role, kind) (rate(${METRICS.llmTokensTotal}{${ns}}[5m]))`, legend: '{{role}} {{kind}}' }],
+      targets: [
+        { expr: `sum by (role) (rate(${METRICS.llmTokensTotal}{${ns}}[5m]))`, legend: '{{role}} tokens/s' },
+        { expr: `sum by (role, kind) (rate(${METRICS.llmTokensTotal}{${ns}}[5m]))`, legend: '{{role}} {{kind}} tokens/s' },
+      ],
+    },
+    {
+      // process_ metrics carry the pod's role through the ServiceMonitor's relabeling.
+      title: 'CPU per role',
+      unit: 'short',
+      targets: [{ expr: `sum by (role) (rate(${METRICS.processCpuSecondsTotal}{${ns}}[5m]))`, legend: '{{role}} cores' }],
+    },
+    {
+      title: 'Memory per role',
+      unit: 'bytes',
+      targets: [
+        { expr: `sum by (role) (${METRICS.processResidentMemoryBytes}{${ns}})`, legend: '{{role}} all pods' },
+        // The largest pod is the one nearest its memory limit.
+        { expr: `max by (role) (${METRICS.processResidentMemoryBytes}{${ns}})`, legend: '{{role}} largest pod' },
+      ],
+    },
+    {
+      // Meta publishes both; max() keeps a brief overlap of two meta pods from doubling them.
+      title: 'Redis memory',
+      unit: 'bytes',
+      targets: [
+        { expr: `max(${METRICS.redisUsedMemoryBytes}{${ns}})`, legend: 'used' },
+        { expr: `max(${METRICS.redisMaxMemoryBytes}{${ns}} > 0)`, legend: 'maxmemory' },
+      ],
+    },
+    {
+      title: 'Stream lengths',
+      unit: 'short',
+      targets: [{ expr: `max by (stream) (${METRICS.streamLength}{${ns}})`, legend: '{{stream}}' }],
     },
     {
       title: 'Dead letters',

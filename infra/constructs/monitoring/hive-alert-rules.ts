@@ -9,7 +9,7 @@ export interface HiveAlertRulesProps {
   readonly environment: Environment;
 }
 
-/** The SLA alerts as a PrometheusRule in the agents' namespace. */
+/** The SLA alerts as a PrometheusRule in the agents' namespace, labelled for Prometheus' ruleSelector. */
 export class HiveAlertRules extends Construct {
   constructor(scope: Construct, id: string, props: HiveAlertRulesProps) {
     super(scope, id);
@@ -19,7 +19,11 @@ export class HiveAlertRules extends Construct {
     new ApiObject(this, 'rules', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
-      metadata: { name: 'agent-hive-sla', namespace: props.environment.namespace, labels: hiveLabels('monitoring') },
+      metadata: {
+        name: 'agent-hive-sla',
+        namespace: props.environment.namespace,
+        labels: { ...props.environment.monitoring.selectorLabels, ...hiveLabels('monitoring') },
+      },
       spec,
     });
   }

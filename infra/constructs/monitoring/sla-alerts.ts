@@ -7,6 +7,9 @@ export type Severity = 'critical' | 'warning';
 /** Redis memory use, as a share of maxmemory, that warns before writes start failing. */
 const REDIS_MEMORY_WARNING_RATIO = 0.8;
 
+/** How long after its process started a pod's spawn time can raise HiveAgentSpawnSlow. */
+const SPAWN_WINDOW_SECONDS = 900;
+
 /** One alerting rule as the Prometheus operator expects it. */
 export interface AlertRule {
   readonly alert: string;
@@ -38,31 +41,50 @@ export function slaAlerts(env: Environment): AlertRule[] {
   const definitions: AlertDefinition[] = [
     {
       alert: 'HiveAgentSpawnSlow',
-      expr: `max by (namespace, pod, role) (${METRICS.agentSpawnSeconds}{${ns}}) > ${alerts.spawnSeconds}`,
+      // The gauge keeps a pod's spawn time for the pod's whole life: only pods started in the
+      // last SPAWN_WINDOW_SECONDS count, so the alert is about a start, not about a slow pod's age.
+      expr:
+        `(max by (namespace, pod, role) (${METRICS.agentSpawnSeconds}{${ns}}) > ${alerts.spawnSeconds})` +
+        ` and on (namespace, pod) (time() - max by (namespace, pod) (${METRICS.processStartTimeSeconds}{${ns}}) < ${SPAWN_WINDOW_SECONDS})`,
       forSeconds: 60,
       severity: 'warning',
       summary: 'A {{ $labels.role }} agent was slow to become ready',
-      description: `Pod {{ $labels.pod }} needed {{ $value | humanize }}s from process start to ready; the target is ${alerts.spawnSeconds}s.`,
+      description: `Pod {{ $labels.pod }}, started in the last ${SPAWN_WINDOW_SECONDS / 60} minutes, needed {{ $value | humanize }}s from process start to ready; the target is ${alerts.spawnSeconds}s.`,
     },
     {
-      alert: 'HiveDispatchLatencyHigh',
+      alert: 'HivePickupLatencyHigh',
+      // Pick-up latency counts from enqueue, or from the moment a slot fell free if later: the
+      // orchestration's own delay. Time spent waiting for a free slot is queue wait, a capacity
+      // question (dashboard "Queue wait p99", HiveBacklogGrowing), not an orchestration fault.
       expr:
-        `histogram_quantile(0.99, sum by (role, le) (rate(${METRICS.dispatchLatencySeconds}_bucket{${ns}}[5m])))` +
+        `histogram_quantile(0.99, sum by (role, le) (rate(${METRICS.pickupLatencySeconds}_bucket{${ns}}[5m])))` +
         ` > ${alerts.dispatchP99Seconds}`,
       forSeconds: 600,
       severity: 'warning',
-      summary: 'Tasks for {{ $labels.role }} wait too long before an agent picks them up',
-      description: `p99 dispatch latency is {{ $value | humanizeDuration }}; the target is ${alerts.dispatchP99Seconds}s.`,
+      summary: '{{ $labels.role }} agents are slow to pick up tasks while they have free slots',
+      description: `p99 pick-up latency (enqueue or a slot falling free, whichever is later, to pick-up) is {{ $value | humanizeDuration }}; the target is ${alerts.dispatchP99Seconds}s.`,
     },
     {
-      alert: 'HiveTaskFailureRateHigh',
+      alert: 'HiveOrchestratorFailureRateHigh',
+      // Faults per finished task. Faults while no task finished divide by zero: +Inf, which fires
+      // (the orchestration fails and nothing dilutes it); no fault and no task is NaN and stays quiet.
       expr:
-        `sum by (role) (rate(${METRICS.tasksTotal}{${ns},outcome="failed"}[15m]))` +
-        ` / sum by (role) (rate(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.failureRatio}`,
+        `sum by (role) (increase(${METRICS.orchestratorErrorsTotal}{${ns}}[15m]))` +
+        ` / sum by (role) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.failureRatio}`,
       forSeconds: 600,
       severity: 'critical',
-      summary: 'Too many {{ $labels.role }} tasks fail',
-      description: `{{ $value | humanizePercentage }} of tasks failed over 15 minutes; the budget is ${alerts.failureRatio * 100}%.`,
+      summary: 'The orchestration fails {{ $labels.role }} tasks: Redis errors, crashes, dead letters or lost tasks',
+      description: `{{ $value | humanizePercentage }} orchestration faults per finished task over 15 minutes (+Inf: faults while no task finished); the SLA is ${alerts.failureRatio * 100}%.`,
+    },
+    {
+      alert: 'HiveModelFailureRateHigh',
+      expr:
+        `sum by (role) (increase(${METRICS.taskFailuresTotal}{${ns}}[15m]))` +
+        ` / sum by (role) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.modelFailureRatio}`,
+      forSeconds: 600,
+      severity: 'warning',
+      summary: 'Many {{ $labels.role }} tasks fail on what the model or the API did',
+      description: `{{ $value | humanizePercentage }} of finished tasks failed over 15 minutes (budget, refusal, API errors); the threshold is ${alerts.modelFailureRatio * 100}%.`,
     },
     ...SCALABLE_ROLES.map(
       (role): AlertDefinition => ({

@@ -3,7 +3,8 @@ import { AgentRole } from '../../../agent-runtime/src/contract';
 /** What an object is part of, as `app.kubernetes.io/component`. */
 export type Component = 'namespace' | 'network' | 'config' | 'agent' | 'redis' | 'postgres' | 'monitoring';
 
-const ROLE_LABEL = 'agent-hive/role';
+/** The pod label that names an agent's role. */
+export const ROLE_LABEL = 'agent-hive/role';
 
 /** Labels that select the pods of one component (and role): stable, so selectors never change. */
 export function selectorLabels(component: Component, role?: AgentRole): Record<string, string> {
