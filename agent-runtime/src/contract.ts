@@ -96,7 +96,7 @@ export const METRICS = {
   orchestratorErrorsTotal: 'hive_orchestrator_errors_total',
   /** Failed tasks by what the model or API did (reason: budget, refusal, api_error, invalid_response, tool_cutoff, workspace, stopped). */
   taskFailuresTotal: 'hive_task_failures_total',
-  /** Tasks given back without counting a delivery (reason: llm_unavailable, shutdown). */
+  /** Tasks given back without counting a delivery (reason: llm_unavailable, shutdown, redis). */
   tasksReleasedTotal: 'hive_tasks_released_total',
   /** Tasks that continued from a checkpoint instead of from the first turn. */
   tasksResumedTotal: 'hive_tasks_resumed_total',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
 import { RecordedRequest, ScriptedReply, text, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
-import { enqueue, pendingCount, waitForResults } from '../support/hive-streams';
+import { deadLetters, enqueue, pendingCount, waitForResults } from '../support/hive-streams';
 
 const hive = useHive();
 
@@ -87,8 +87,10 @@ describe('checkpoints', () => {
     await client.config('SET', 'maxmemory', '0');
     const [result] = await waitForResults(client, 1);
     expect(result).toMatchObject({ taskId: 'task-oom', status: 'succeeded' });
-    // HIVE_MAX_DELIVERIES is 1: had the give-back counted, the task would have been dead-lettered.
-    expect(await agent.metrics()).toContain('hive_tasks_released_total{role="developer",reason="redis"} 1');
+    // HIVE_MAX_DELIVERIES is 1: had a give-back counted, the task would have been dead-lettered.
+    // (Retaken at once, it may meet the full Redis more than once.)
+    expect(Number(/hive_tasks_released_total\{role="developer",reason="redis"\} (\d+)/.exec(await agent.metrics())?.[1])).toBeGreaterThanOrEqual(1);
+    expect(await deadLetters(client, 'developer')).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { TaskQueue } from '../../agent-runtime/src/queue/task-queue';
@@ -9,10 +10,13 @@ import { deadLetters, enqueue, pendingCount, results, waitForResults } from '../
 const hive = useHive();
 const output = { text: 'x', files: {}, usage: { input_tokens: 1, output_tokens: 1 }, turns: 1 };
 
+/** The qa stream as one consumer sees it, driven directly rather than through an agent. */
+const qaQueue = (client: Redis, consumer: string) => new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer, resultTtlSeconds: 60 });
+
 describe('exactly one result per task id', () => {
   it('a completion sent twice (as ioredis re-sends after a reconnect) adds one result', async () => {
     const client = hive.client();
-    const queue = new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer: 'agent-qa-1', resultTtlSeconds: 60 });
+    const queue = qaQueue(client, 'agent-qa-1');
     await queue.ensureGroup();
     await enqueue(client, 'qa', 'task-twice', { instructions: 'x' });
     const [delivery] = await queue.readNew(1, 100);
@@ -28,8 +32,7 @@ describe('exactly one result per task id', () => {
 
   it('a completion from an agent whose entry another agent took over writes nothing; the new owner publishes', async () => {
     const client = hive.client();
-    const queue = (consumer: string) => new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer, resultTtlSeconds: 60 });
-    const [stalled, heir] = [queue('agent-qa-stalled'), queue('agent-qa-heir')];
+    const [stalled, heir] = [qaQueue(client, 'agent-qa-stalled'), qaQueue(client, 'agent-qa-heir')];
     await stalled.ensureGroup();
     await enqueue(client, 'qa', 'task-taken', { instructions: 'x' });
     const [delivery] = await stalled.readNew(1, 100);
@@ -43,7 +46,7 @@ describe('exactly one result per task id', () => {
 
   it('a dead-letter step sent twice adds one dead letter and one result', async () => {
     const client = hive.client();
-    const queue = new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer: 'agent-qa-1', resultTtlSeconds: 60 });
+    const queue = qaQueue(client, 'agent-qa-1');
     await queue.ensureGroup();
     await enqueue(client, 'qa', 'task-poison', { instructions: 'x' });
     const [delivery] = await queue.readNew(1, 100);

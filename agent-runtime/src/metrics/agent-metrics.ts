@@ -1,7 +1,15 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AgentRole, AGENT_ROLES, METRICS, TASK_OUTCOMES, TaskOutcome } from '../contract';
 import { HousekeepingReport } from '../queue/housekeeper';
-import { FailureReason } from '../queue/task-result';
+import { FAILURE_REASONS, FailureReason } from '../queue/task-result';
+
+/** Faults of the orchestration, apart from what the model did. */
+const ORCHESTRATOR_FAULTS = ['redis', 'crash_reclaimed', 'dead_letter', 'lost'] as const;
+export type OrchestratorFault = (typeof ORCHESTRATOR_FAULTS)[number];
+
+/** Why a task was given back without counting a delivery. */
+const RELEASE_REASONS = ['llm_unavailable', 'shutdown', 'redis'] as const;
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 /** Tasks wait milliseconds when agents are free and minutes when they are not. */
 const DISPATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -102,9 +110,12 @@ export class AgentMetrics {
     // Series exist from the start at 0, so rate() and increase() see the first event.
     for (const outcome of TASK_OUTCOMES) this.tasksTotal.inc({ role, outcome }, 0);
     this.deadLetters.inc({ role }, 0);
-    this.orchestratorErrors.inc({ role, kind: 'redis' }, 0);
-    this.taskFailures.inc({ role, reason: 'api_error' }, 0);
-    this.tasksReleased.inc({ role, reason: 'llm_unavailable' }, 0);
+    // Every label value, or an alert's increase() misses each one's first occurrence in a pod's life.
+    for (const kind of ORCHESTRATOR_FAULTS) this.orchestratorErrors.inc({ role, kind }, 0);
+    // Meta dead-letters on behalf of every role.
+    if (role === 'meta') for (const other of AGENT_ROLES) this.orchestratorErrors.inc({ role: other, kind: 'dead_letter' }, 0);
+    for (const reason of FAILURE_REASONS) this.taskFailures.inc({ role, reason }, 0);
+    for (const reason of RELEASE_REASONS) this.tasksReleased.inc({ role, reason }, 0);
     this.tasksResumed.inc({ role }, 0);
     this.circuitState.set({ role }, 0);
     this.ready.set({ role }, 0);
@@ -117,7 +128,7 @@ export class AgentMetrics {
     if (reason) this.taskFailures.inc({ role: this.role, reason });
   }
 
-  orchestratorError(kind: 'redis' | 'crash_reclaimed' | 'dead_letter' | 'lost', role: AgentRole = this.role, count = 1): void {
+  orchestratorError(kind: OrchestratorFault, role: AgentRole = this.role, count = 1): void {
     this.orchestratorErrors.inc({ role, kind }, count);
   }
 

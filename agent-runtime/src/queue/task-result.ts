@@ -11,7 +11,8 @@ export interface TaskOutput {
 }
 
 /** Why a task failed when the model or the API, not the orchestration, decided it (a metric label). */
-export type FailureReason = 'budget' | 'refusal' | 'api_error' | 'invalid_response' | 'tool_cutoff' | 'workspace' | 'stopped';
+export const FAILURE_REASONS = ['budget', 'refusal', 'api_error', 'invalid_response', 'tool_cutoff', 'workspace', 'stopped'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export interface TaskResult {
   readonly status: TaskOutcome;
