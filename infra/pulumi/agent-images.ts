@@ -19,6 +19,8 @@ export interface AgentImagesArgs {
 export class AgentImages extends pulumi.ComponentResource {
   /** Image reference per role, as pushed. */
   readonly references: Record<AgentRole, pulumi.Output<string>>;
+  /** The pushed image per role by digest (`repo@sha256:...`): what the Deployments run. */
+  readonly digests: Record<AgentRole, pulumi.Output<string>>;
   readonly base: docker.Image;
 
   constructor(name: string, args: AgentImagesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -53,6 +55,16 @@ export class AgentImages extends pulumi.ComponentResource {
         ] as const,
     );
     this.references = Object.fromEntries(roleImages.map(([role, image]) => [role, image.imageName])) as Record<AgentRole, pulumi.Output<string>>;
-    this.registerOutputs({ references: this.references });
+    this.digests = Object.fromEntries(roleImages.map(([role, image]) => [role, pushedDigest(image)])) as Record<AgentRole, pulumi.Output<string>>;
+    this.registerOutputs({ references: this.references, digests: this.digests });
   }
 }
+
+/** A tag can be rebuilt and re-pushed; a digest names exactly one image. Local-only builds have none to deploy. */
+function pushedDigest(image: docker.Image): pulumi.Output<string> {
+  return pulumi.all([image.imageName, image.repoDigest]).apply(([name, digest]) => {
+    if (!digest?.includes('@sha256:')) throw new Error(`${name} has no registry digest (${digest ?? 'none'}): it was not pushed, so no Deployment can run it by digest`);
+    return digest;
+  });
+}
+

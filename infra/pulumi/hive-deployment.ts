@@ -4,13 +4,16 @@ import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { environmentApp } from '../chart/environment-app';
 import { Environment } from '../environment/environment-schema';
 import { HiveSecrets, HiveSecretsArgs } from './hive-secrets';
+import { imagesByDigest } from './images-by-digest';
 import { secretsChecksum } from './secrets-checksum';
 import { statefulProtection } from './stateful-protection';
 
 export interface HiveDeploymentArgs {
   readonly environment: Environment;
-  /** Image per role: the references the stack builds (content-hash tags). */
+  /** Image per role: the references the stack builds (content-hash tags), as synth renders them. */
   readonly images: Readonly<Record<AgentRole, string>>;
+  /** The same images by the digest their push produced: what the Deployments run. */
+  readonly imageDigests: Readonly<Record<AgentRole, pulumi.Output<string>>>;
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;
   readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
@@ -43,7 +46,13 @@ export class HiveDeployment extends pulumi.ComponentResource {
     const secrets = new HiveSecrets('secrets', { ...args.secrets, namespace: args.environment.namespace }, { parent: this, provider, dependsOn: [namespace] });
     new k8s.yaml.ConfigGroup(
       'agent-hive',
-      { objs: rest, transformations: [secretsChecksum(secrets.valuesByName, args.secrets.anthropicApiKey)] },
+      {
+        objs: rest,
+        transformations: [
+          secretsChecksum(secrets.valuesByName, args.secrets.anthropicApiKey),
+          imagesByDigest(new Map(AGENT_ROLES.map((role) => [args.images[role], args.imageDigests[role]]))),
+        ],
+      },
       { parent: this, provider, dependsOn: [namespace, secrets], transformations },
     );
 

@@ -34,10 +34,18 @@ const tags = computeImageTags(repoRoot);
 const images = new AgentImages('agent-images', { repoRoot, registry: environment.image.registry, tags, registryAuth });
 const deployment = new HiveDeployment(
   'agent-hive',
-  { environment, images: roleImages(environment, tags), kubeContext, secrets, allowNamespaceChange: config.getBoolean('allowNamespaceChange') },
+  {
+    environment,
+    images: roleImages(environment, tags),
+    imageDigests: images.digests,
+    kubeContext,
+    secrets,
+    allowNamespaceChange: config.getBoolean('allowNamespaceChange'),
+  },
   { dependsOn: [images] },
 );
 
 export const namespace = environment.namespace;
-export const imageReferences = images.references;
+/** What the Deployments run, by digest. */
+export const imageReferences = images.digests;
 export const deploymentNames = deployment.deploymentNames;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
@@ -11,6 +12,8 @@ export interface Registered {
   type: string;
   name: string;
   inputs: any;
+  /** What the (mock) provider answered: the inputs, plus `repoDigest` for an image. */
+  state?: any;
   /** The resource options the SDK sent to the engine (mocks do not see them otherwise). */
   protect?: boolean;
   retainOnDelete?: boolean;
@@ -36,8 +39,9 @@ export async function runProgram(stack: string, config: Record<string, string>):
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
+        const state = args.type === 'docker:index/image:Image' ? pushed(args.inputs) : args.inputs;
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
     },
@@ -95,5 +99,11 @@ interface RegisterRequest {
   getName(): string;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+}
+
+/** What the Docker provider reports after a push: the repository by the manifest's digest. */
+function pushed(inputs: { imageName: string }): Record<string, unknown> {
+  const repository = inputs.imageName.slice(0, inputs.imageName.lastIndexOf(':'));
+  return { ...inputs, repoDigest: `${repository}@sha256:${createHash('sha256').update(inputs.imageName).digest('hex')}` };
 }
 

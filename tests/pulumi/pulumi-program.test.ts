@@ -29,13 +29,16 @@ for (const stack of ['staging', 'prod']) {
       for (const role of images.filter((i) => i.name !== 'agent-base')) expect(role.inputs.build.args.BASE).toBe(base.inputs.imageName);
     });
 
-    it('runs every agent Deployment on exactly the image the stack builds', () => {
-      const built = new Set(images.map((i) => i.inputs.imageName));
+    it('runs every agent Deployment on exactly the image the stack built, by the digest its push produced', () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
       expect(deployments).toHaveLength(4);
-      for (const d of deployments) expect(built.has(d.inputs.spec.template.spec.containers[0].image), d.name).toBe(true);
+      for (const d of deployments) {
+        const image = images.find((i) => i.name === d.inputs.metadata.name)!;
+        expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(image.state.repoDigest);
+        expect(image.state.repoDigest).toMatch(/^[^:@]+(:\d+)?\/[^:@]+@sha256:[0-9a-f]{64}$/);
+      }
       expect(outputs.imageReferences).toEqual(
-        Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.inputs.imageName])),
+        Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.state.repoDigest])),
       );
     });
 
