@@ -1,6 +1,6 @@
 /**
  * The names that the runtime, the manifests and the monitoring must share
- * (../shared/DESIGN.md). The infrastructure code imports this module, so a
+ * (README: "The result contract", "How a task flows"). The infrastructure code imports this module, so a
  * rename here reaches the Deployments, alerts and autoscalers in one step.
  */
 

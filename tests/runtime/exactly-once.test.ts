@@ -13,13 +13,19 @@ const output = { text: 'x', files: {}, usage: { input_tokens: 1, output_tokens: 
 /** The qa stream as one consumer sees it, driven directly rather than through an agent. */
 const qaQueue = (client: Redis, consumer: string) => new TaskQueue(client, client, { keys: hiveKeys(), role: 'qa', consumer, resultTtlSeconds: 60 });
 
+/** Enqueues a qa task and delivers it to `queue`'s consumer. */
+async function deliverTo(queue: TaskQueue, client: Redis, taskId: string) {
+  await queue.ensureGroup();
+  await enqueue(client, 'qa', taskId, { instructions: 'x' });
+  const [delivery] = await queue.readNew(1, 100);
+  return delivery;
+}
+
 describe('exactly one result per task id', () => {
   it('a completion sent twice (as ioredis re-sends after a reconnect) adds one result', async () => {
     const client = hive.client();
     const queue = qaQueue(client, 'agent-qa-1');
-    await queue.ensureGroup();
-    await enqueue(client, 'qa', 'task-twice', { instructions: 'x' });
-    const [delivery] = await queue.readNew(1, 100);
+    const delivery = await deliverTo(queue, client, 'task-twice');
     const first = await queue.complete(delivery.entryId, 'task-twice', { status: 'succeeded', output }, 0);
     const second = await queue.complete(delivery.entryId, 'task-twice', { status: 'failed', output }, 0);
     expect([first.written, second.written]).toEqual([true, false]);
@@ -33,9 +39,7 @@ describe('exactly one result per task id', () => {
   it('a completion from an agent whose entry another agent took over writes nothing; the new owner publishes', async () => {
     const client = hive.client();
     const [stalled, heir] = [qaQueue(client, 'agent-qa-stalled'), qaQueue(client, 'agent-qa-heir')];
-    await stalled.ensureGroup();
-    await enqueue(client, 'qa', 'task-taken', { instructions: 'x' });
-    const [delivery] = await stalled.readNew(1, 100);
+    const delivery = await deliverTo(stalled, client, 'task-taken');
     await client.xclaim('hive:tasks:qa', 'qa', 'agent-qa-heir', 0, delivery.entryId, 'JUSTID');
     expect(await stalled.complete(delivery.entryId, 'task-taken', { status: 'succeeded', output }, 0)).toMatchObject({ written: false, lost: true });
     expect(await results(client)).toEqual([]);
@@ -47,9 +51,7 @@ describe('exactly one result per task id', () => {
   it('a dead-letter step sent twice adds one dead letter and one result', async () => {
     const client = hive.client();
     const queue = qaQueue(client, 'agent-qa-1');
-    await queue.ensureGroup();
-    await enqueue(client, 'qa', 'task-poison', { instructions: 'x' });
-    const [delivery] = await queue.readNew(1, 100);
+    const delivery = await deliverTo(queue, client, 'task-poison');
     const reason = 'delivered 6 times';
     expect(await queue.deadLetter(delivery, reason, 'task-poison', { ...output, error: reason })).toBe(true);
     expect(await queue.deadLetter(delivery, reason, 'task-poison', { ...output, error: reason })).toBe(false);

@@ -2,7 +2,7 @@ import { ReplyError } from 'ioredis';
 import { join } from 'node:path';
 import { AgentRole } from '../contract';
 import { Logger, redact } from '../log/logger';
-import { AgentMetrics } from '../metrics/agent-metrics';
+import { AgentMetrics, ReleaseReason } from '../metrics/agent-metrics';
 import { MalformedTaskError } from '../queue/malformed-task-error';
 import { parseTaskEntry, Task, TASK_ID } from '../queue/task-entry';
 import { TaskContext } from '../queue/task-consumer';
@@ -133,7 +133,7 @@ export class TaskProcessor {
     // Redis refused a step (out of memory under noeviction, a replica during failover): not the task's fault.
     const redisRefused = error instanceof ReplyError;
     if (!unavailable && !redisRefused && !signal.aborted) throw error;
-    const reason = unavailable ? 'llm_unavailable' : redisRefused ? 'redis' : 'shutdown';
+    const reason: ReleaseReason = unavailable ? 'llm_unavailable' : redisRefused ? 'redis' : 'shutdown';
     if (unavailable) await this.breaker.recordOutage();
     await this.queue.release([task.entryId], this.options.claimIdleMs);
     this.metrics.tasksReleased.inc({ role: this.options.role, reason });

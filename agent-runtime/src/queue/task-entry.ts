@@ -1,7 +1,7 @@
 import { AgentRole, isAgentRole } from '../contract';
 import { MalformedTaskError } from './malformed-task-error';
 
-/** The JSON in a task entry's `payload` field (../shared/DESIGN.md). */
+/** The JSON in a task entry's `payload` field (README: "How a task flows"). */
 export interface TaskPayload {
   readonly instructions: string;
   readonly title?: string;

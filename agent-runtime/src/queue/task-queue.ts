@@ -156,7 +156,7 @@ export class TaskQueue {
     return {
       written: written === 1,
       lost: written === -1,
-      next: next.map(([id, flat, done, checkpoint]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false, start: taskStart(done, checkpoint) })),
+      next: next.map(([id, flat, done, checkpoint]) => ({ ...freshDelivery(id, flat), start: taskStart(done, checkpoint) })),
     };
   }
 
@@ -195,7 +195,12 @@ export class TaskQueue {
 }
 
 function newDeliveries(reply: StreamReply): Delivery[] {
-  return (reply?.[0]?.[1] ?? []).map(([id, flat]) => ({ ...entryFromReply(id, flat), deliveries: 1, reclaimed: false }));
+  return (reply?.[0]?.[1] ?? []).map(([id, flat]) => freshDelivery(id, flat));
+}
+
+/** An entry delivered for the first time, straight from the stream. */
+function freshDelivery(entryId: string, flat: string[]): Delivery {
+  return { ...entryFromReply(entryId, flat), deliveries: 1, reclaimed: false };
 }
 
 function taskStart(done: number, checkpoint: string | null | false): TaskStart {
