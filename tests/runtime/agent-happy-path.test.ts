@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../agent-runtime/src/contract';
+import { waitFor } from '../support/agent-process';
 import { apiError, message, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { enqueue, waitForResults } from '../support/hive-streams';
@@ -50,8 +51,8 @@ describe('an agent on the happy path', () => {
     const { authorization, 'x-api-key': apiKey } = api.requests[0].headers;
     expect(apiKey ?? authorization).toMatch(/^(Bearer )?sk-ant-test-key-0123456789$/);
 
-    await agent.waitForLog('task succeeded');
-    expect(readdirSync(agent.env.HIVE_WORKSPACE_DIR)).toEqual([]);
+    // The directory goes after the result is published and logged: wait for it, briefly.
+    await waitFor(() => readdirSync(agent.env.HIVE_WORKSPACE_DIR).length === 0, 2_000, 'the task directory removed');
     expect(existsSync(agent.env.HIVE_WORKSPACE_DIR)).toBe(true);
 
     const metrics = await agent.metrics();
