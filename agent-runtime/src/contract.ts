@@ -72,6 +72,14 @@ export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
     checkpoint: (taskId: string) => `${prefix}:checkpoint:${taskId}`,
     /** The role's Messages-API circuit breaker, shared by its agents. */
     breaker: (role: AgentRole) => `${prefix}:breaker:${role}`,
+    /** A task's progress events (one entry per turn), which the gateway streams to its client. */
+    events: (taskId: string) => `${prefix}:events:${taskId}`,
+    /** Exists while a cancel of the task is asked for; the agent stops at its next turn boundary. */
+    cancel: (taskId: string) => `${prefix}:cancel:${taskId}`,
+    /** The ids of a gateway client's unfinished tasks, for its in-flight limit. */
+    inFlight: (client: string) => `${prefix}:inflight:${client}`,
+    /** Per-client request counter of the current rate-limit window. */
+    rate: (client: string, window: number) => `${prefix}:rate:${client}:${window}`,
   };
 }
 export type HiveKeys = ReturnType<typeof hiveKeys>;
@@ -111,6 +119,45 @@ export const METRICS = {
   processCpuSecondsTotal: 'process_cpu_seconds_total',
   processResidentMemoryBytes: 'process_resident_memory_bytes',
 } as const;
+
+/** The gateway's own metrics (README: "The gateway"). */
+export const GATEWAY_METRICS = {
+  /** Requests by A2A method (SendMessage, GetTask, ..., card) and HTTP-ish code (200, 400, 401, 404, 413, 429, 500). */
+  requestsTotal: 'hive_gateway_requests_total',
+  requestDurationSeconds: 'hive_gateway_request_duration_seconds',
+  /** Tasks accepted, by role and client. */
+  tasksTotal: 'hive_gateway_tasks_total',
+  /** Results written to the task store by the reconciler, by outcome. */
+  resultsStoredTotal: 'hive_gateway_results_stored_total',
+  /** Results the reconciler read but could not store yet (the task store is down): they stay pending. */
+  resultsPending: 'hive_gateway_results_pending',
+} as const;
+
+/** The A2A port of the gateway (`node agent-runtime/dist/gateway.js`); health and metrics use HEALTH_PORT and METRICS_PORT. */
+export const GATEWAY_PORT = 8000;
+
+/** Environment variables of the gateway, beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX, the ports, HIVE_MAX_TURNS and HIVE_MAX_TOKENS. */
+export const GATEWAY_ENV = {
+  port: 'HIVE_GATEWAY_PORT',
+  /** PostgreSQL URL of the task history; unset: an embedded SQLite file (HIVE_GATEWAY_SQLITE_PATH). */
+  databaseUrl: 'DATABASE_URL',
+  sqlitePath: 'HIVE_GATEWAY_SQLITE_PATH',
+  /** Base URL written into the agent cards, e.g. https://hive.example.com. */
+  publicUrl: 'HIVE_PUBLIC_URL',
+  /** One `<client> <sha256 hex of token>` per line (a mounted Secret). */
+  tokensFile: 'HIVE_GATEWAY_TOKENS_FILE',
+  /** Days a finished task is kept in the history. */
+  retentionDays: 'HIVE_TASK_RETENTION_DAYS',
+  /** Requests per second per client. */
+  rateLimit: 'HIVE_GATEWAY_RATE_LIMIT',
+  /** Unfinished tasks per client. */
+  maxInFlight: 'HIVE_GATEWAY_MAX_IN_FLIGHT',
+  /** Largest request body. */
+  maxBodyBytes: 'HIVE_GATEWAY_MAX_BODY_BYTES',
+} as const;
+
+/** The consumer group in which the gateways read the results stream into the task store. */
+export const GATEWAY_RESULTS_GROUP = 'gateway';
 
 /** The values of METRICS.llmCircuitState: the runtime sets them, the monitoring queries them. */
 export const CIRCUIT_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
