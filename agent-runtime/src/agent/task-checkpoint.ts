@@ -13,8 +13,9 @@ export interface TaskCheckpoint {
   readonly text: string;
   /** The conversation so far, ready for the next call. */
   readonly messages: MessageParam[];
-  /** Files the agent wrote so far, as they are now: path -> content. */
+  /** Files the agent wrote so far, as they are now: path -> content (base64 in binaryFiles). */
   readonly files: Readonly<Record<string, string>>;
+  readonly binaryFiles?: Readonly<Record<string, string>>;
 }
 
 /** A stored checkpoint, or undefined when it is unreadable (the task then starts over rather than failing). */

@@ -13,7 +13,7 @@ import { Workspace } from '../tools/workspace';
 import { LlmCircuitBreaker } from './llm-circuit-breaker';
 import { LlmUnavailableError } from './llm-errors';
 import { parseCheckpoint, TaskCheckpoint } from './task-checkpoint';
-import { TaskRunner } from './task-runner';
+import { TaskRunner, TurnProgress } from './task-runner';
 
 const LOST_EVENT = 'task lost to another agent; stopped without publishing';
 
@@ -98,14 +98,18 @@ export class TaskProcessor {
   };
 
   private async work(task: Task, workspace: Workspace, checkpoint: TaskCheckpoint | undefined, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
-    const seedError = await seed(workspace, { ...task.payload.files, ...checkpoint?.files });
+    const seedError = await seed(workspace, {
+      text: { ...task.payload.files, ...checkpoint?.files },
+      binary: { ...task.payload.binaryFiles, ...checkpoint?.binaryFiles },
+    });
     if (seedError) return resultWithoutTurns('failed', `payload.files: ${seedError}`, 'workspace');
     const outcome = await this.runner.run(task, workspace, logger, signal, {
       resume: checkpoint,
+      canceled: () => this.queue.cancelRequested(task.id),
       // A turn that came back closes the breaker at once: a probe task may run for many more turns.
-      onTurn: async (next) => {
+      onTurn: async (next, progress) => {
         await this.breaker.recordSuccess();
-        await this.saveCheckpoint(task, next, logger);
+        return this.afterTurn(task, next, progress, logger);
       },
     });
     // An API error may quote a credential; results are read by producers and kept for long.
@@ -113,13 +117,17 @@ export class TaskProcessor {
     return error ? { ...outcome, output: { ...outcome.output, error: redact(error, this.options.secrets) } } : outcome;
   }
 
-  private async saveCheckpoint(task: Task, checkpoint: TaskCheckpoint, logger: Logger): Promise<void> {
-    const data = JSON.stringify(checkpoint);
+  /** Saves the checkpoint and publishes the turn's progress; answers whether the task was canceled. */
+  private async afterTurn(task: Task, checkpoint: TaskCheckpoint, progress: TurnProgress, logger: Logger): Promise<{ canceled: boolean }> {
+    let data: string | undefined = JSON.stringify(checkpoint);
     if (Buffer.byteLength(data) > this.options.checkpointMaxBytes) {
       logger.warn('checkpoint skipped: too large; the task would resume from an earlier turn', { turn: checkpoint.turns, bytes: Buffer.byteLength(data) });
-      return;
+      data = undefined;
     }
-    if (!(await this.queue.saveCheckpoint(task.entryId, task.id, data, this.options.checkpointTtlSeconds))) throw new TaskLostError(task.entryId);
+    const event = { ...progress, text: checkpoint.text, at: new Date().toISOString() };
+    const { lost, canceled } = await this.queue.afterTurn(task.entryId, task.id, data, event, this.options.checkpointTtlSeconds);
+    if (lost) throw new TaskLostError(task.entryId);
+    return { canceled };
   }
 
   /** A run that ended without a result: lost, or given back for another agent. Anything else is rethrown. */
@@ -151,9 +159,10 @@ export class TaskProcessor {
 }
 
 /** Writes files into the workspace; returns why it could not, for the task's result. */
-async function seed(workspace: Workspace, files: Readonly<Record<string, string>>): Promise<string | undefined> {
+async function seed(workspace: Workspace, files: { text: Readonly<Record<string, string>>; binary: Readonly<Record<string, string>> }): Promise<string | undefined> {
   try {
-    for (const [path, content] of Object.entries(files)) await workspace.writeFile(path, content);
+    for (const [path, content] of Object.entries(files.text)) await workspace.writeFile(path, content);
+    for (const [path, content] of Object.entries(files.binary)) await workspace.writeFile(path, Buffer.from(content, 'base64'));
     return undefined;
   } catch (error) {
     return (error as Error).message;

@@ -22,13 +22,30 @@ export interface TaskRunnerOptions {
 
 const RETRYABLE = new Set([408, 409, 429]);
 
+/** What one completed turn did, for the task's progress events. */
+export interface TurnProgress {
+  readonly turn: number;
+  /** Names of the tools the model called in this turn. */
+  readonly toolCalls: readonly string[];
+  /** Tokens of the whole task so far. */
+  readonly usage: TaskOutput['usage'];
+}
+
 /** How a run starts and what happens between turns. */
 export interface RunHooks {
   /** Continue from here instead of from the first turn. */
   readonly resume?: TaskCheckpoint;
-  /** After every completed turn the task continues from; throwing stops the run (e.g. the task was lost). */
-  readonly onTurn?: (checkpoint: TaskCheckpoint) => Promise<void>;
+  /** Asked before the first call: whether the task was canceled while it waited. */
+  readonly canceled?: () => Promise<boolean>;
+  /**
+   * After every completed turn the task continues from; answers whether the
+   * task was canceled meanwhile (the run then ends before its next call).
+   * Throwing stops the run (e.g. the task was lost).
+   */
+  readonly onTurn?: (checkpoint: TaskCheckpoint, progress: TurnProgress) => Promise<{ canceled: boolean }>;
 }
+
+const CANCELED = 'canceled by the client';
 
 /**
  * Works on one task with Claude: a tool loop until `end_turn`, bounded by
@@ -45,7 +62,7 @@ export class TaskRunner {
 
   async run(task: Task, workspace: Workspace, logger: Logger, signal: AbortSignal, hooks: RunHooks = {}): Promise<TaskResult> {
     const { resume } = hooks;
-    const toolbox = new FileToolbox(workspace, Object.keys(resume?.files ?? {}));
+    const toolbox = new FileToolbox(workspace, [...Object.keys(resume?.files ?? {}), ...Object.keys(resume?.binaryFiles ?? {})]);
     const maxTurns = task.payload.budget?.maxTurns ?? this.options.maxTurns;
     const maxTokens = task.payload.budget?.maxTokens ?? this.options.maxTokens;
     const usage = { ...(resume?.usage ?? EMPTY_USAGE) };
@@ -55,8 +72,9 @@ export class TaskRunner {
     const finish = async (status: TaskResult['status'], error?: string, reason?: FailureReason): Promise<TaskResult> => ({
       status,
       reason,
-      output: { text, files: await this.writtenFiles(toolbox), usage, turns, ...(error ? { error } : {}) } satisfies TaskOutput,
+      output: { text, ...(await this.writtenFiles(toolbox)), usage, turns, ...(error ? { error } : {}) } satisfies TaskOutput,
     });
+    if (await hooks.canceled?.()) return finish('canceled', CANCELED);
 
     for (;;) {
       if (turns >= maxTurns) return finish('failed', `stopped after ${turns} turns (budget maxTurns ${maxTurns})`, 'budget');
@@ -78,6 +96,7 @@ export class TaskRunner {
       messages.push({ role: 'assistant', content: response.content });
       logger.debug('model turn', { turn: turns, stopReason: response.stop_reason, inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens });
 
+      const toolCalls = response.content.flatMap((b) => (b.type === 'tool_use' ? [b.name] : []));
       switch (response.stop_reason) {
         case 'end_turn':
         case 'stop_sequence':
@@ -99,7 +118,9 @@ export class TaskRunner {
         default:
           return finish('failed', `the model stopped with '${response.stop_reason}'`, 'stopped');
       }
-      await hooks.onTurn?.({ version: 1, turns, usage: { ...usage }, text, messages: [...messages], files: await this.writtenFiles(toolbox, Infinity) });
+      const checkpoint: TaskCheckpoint = { version: 1, turns, usage: { ...usage }, text, messages: [...messages], ...(await this.writtenFiles(toolbox, Infinity)) };
+      const verdict = await hooks.onTurn?.(checkpoint, { turn: turns, toolCalls, usage: { ...usage } });
+      if (verdict?.canceled) return finish('canceled', CANCELED);
     }
   }
 
@@ -152,28 +173,43 @@ export class TaskRunner {
     return results;
   }
 
-  /** The files the agent wrote, as they are now, until the byte budget is spent. */
-  private async writtenFiles(toolbox: FileToolbox, budgetBytes = this.options.maxResultFileBytes ?? 256 * 1024): Promise<Record<string, string>> {
+  /** The files the agent wrote, as they are now, until the byte budget is spent; text apart from binary (base64). */
+  private async writtenFiles(toolbox: FileToolbox, budgetBytes = this.options.maxResultFileBytes ?? 256 * 1024): Promise<Pick<TaskOutput, 'files' | 'binaryFiles'>> {
     let budget = budgetBytes;
     const files: Record<string, string> = {};
+    const binaryFiles: Record<string, string> = {};
     for (const path of [...toolbox.written].sort()) {
-      const content = await toolbox.workspace.readFile(path).catch(() => undefined);
+      const content = await toolbox.workspace.readBytes(path).catch(() => undefined);
       if (content === undefined) continue;
-      const bytes = Buffer.byteLength(content);
-      files[path] = bytes <= budget ? content : `[omitted: ${bytes} bytes exceed the result's remaining ${budget} bytes]`;
+      const bytes = content.byteLength;
+      const text = utf8(content);
+      if (bytes > budget) files[path] = `[omitted: ${bytes} bytes exceed the result's remaining ${budget} bytes]`;
+      else if (text === undefined) binaryFiles[path] = content.toString('base64');
+      else files[path] = text;
       budget -= Math.min(bytes, budget);
     }
-    return files;
+    return Object.keys(binaryFiles).length ? { files, binaryFiles } : { files };
   }
 }
 
 function userPrompt(task: Task): string {
-  const files = Object.keys(task.payload.files ?? {});
+  const files = [...Object.keys(task.payload.files ?? {}), ...Object.keys(task.payload.binaryFiles ?? {})];
   return [
     task.payload.title ? `# ${task.payload.title}\n` : '',
     task.payload.instructions,
     files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.',
   ].join('\n');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as text, or undefined when they are not UTF-8 (a binary file). */
+function utf8(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function textOf(content: ContentBlock[]): string {

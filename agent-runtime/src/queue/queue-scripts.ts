@@ -5,12 +5,12 @@ import { RedisClient } from './redis-connections';
 /** The Lua scripts of the queue (./scripts/<name>.lua) and how many keys each declares. */
 const SCRIPTS = {
   hiveBegin: { file: 'begin', keys: 3 },
-  hiveComplete: { file: 'complete', keys: 4 },
+  hiveComplete: { file: 'complete', keys: 6 },
   hiveDeadLetter: { file: 'dead-letter', keys: 5 },
   hiveRenew: { file: 'renew', keys: 1 },
   hiveRelease: { file: 'release', keys: 1 },
   hiveReclaim: { file: 'reclaim', keys: 1 },
-  hiveCheckpoint: { file: 'checkpoint', keys: 2 },
+  hiveCheckpoint: { file: 'checkpoint', keys: 4 },
   hiveBreaker: { file: 'breaker', keys: 1 },
 } as const;
 

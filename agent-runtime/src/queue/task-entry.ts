@@ -7,6 +7,8 @@ export interface TaskPayload {
   readonly title?: string;
   /** Files to seed the workspace with: relative path -> content. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Binary files to seed the workspace with: relative path -> base64 content. */
+  readonly binaryFiles?: Readonly<Record<string, string>>;
   readonly budget?: { readonly maxTurns?: number; readonly maxTokens?: number };
 }
 
@@ -62,16 +64,13 @@ export function parseTaskEntry(role: AgentRole, entry: StreamEntry): Task {
 
 function validatePayload(value: unknown): TaskPayload {
   if (!isObject(value)) throw new MalformedTaskError('payload must be a JSON object');
-  const { instructions, title, files, budget } = value;
+  const { instructions, title, files, binaryFiles, budget } = value;
   if (typeof instructions !== 'string' || instructions.trim() === '') {
     throw new MalformedTaskError("payload.instructions must be a non-empty string");
   }
   if (title !== undefined && typeof title !== 'string') throw new MalformedTaskError('payload.title must be a string');
-  if (files !== undefined) {
-    if (!isObject(files)) throw new MalformedTaskError('payload.files must be an object of path -> content');
-    const bad = Object.entries(files).find(([, content]) => typeof content !== 'string');
-    if (bad) throw new MalformedTaskError(`payload.files['${bad[0]}'] must be a string`);
-  }
+  validateFiles('files', files, 'content');
+  validateFiles('binaryFiles', binaryFiles, 'base64 content');
   if (budget !== undefined) {
     if (!isObject(budget)) throw new MalformedTaskError('payload.budget must be an object');
     for (const key of ['maxTurns', 'maxTokens'] as const) {
@@ -80,6 +79,13 @@ function validatePayload(value: unknown): TaskPayload {
     }
   }
   return value as unknown as TaskPayload;
+}
+
+function validateFiles(field: string, files: unknown, what: string): void {
+  if (files === undefined) return;
+  if (!isObject(files)) throw new MalformedTaskError(`payload.${field} must be an object of path -> ${what}`);
+  const bad = Object.entries(files).find(([, content]) => typeof content !== 'string');
+  if (bad) throw new MalformedTaskError(`payload.${field}['${bad[0]}'] must be a string`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

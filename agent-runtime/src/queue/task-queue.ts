@@ -35,6 +35,9 @@ export class BlockingReadTimeoutError extends Error {
 /** How many XAUTOCLAIM calls one reclaim round may make: at least 10 x that many pending entries are scanned. */
 const RECLAIM_SCAN_CALLS = 500;
 
+/** Progress events kept per task: more than any turn budget allows. */
+const MAX_EVENTS_PER_TASK = 1000;
+
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
 /**
@@ -140,6 +143,8 @@ export class TaskQueue {
       keys.results,
       keys.result(taskId),
       keys.checkpoint(taskId),
+      keys.events(taskId),
+      keys.cancel(taskId),
       this.group,
       this.consumer,
       entryId,
@@ -187,10 +192,35 @@ export class TaskQueue {
     return Number(written) === 1;
   }
 
-  /** Saves a checkpoint while this consumer owns the entry; false when it no longer does. */
-  async saveCheckpoint(entryId: string, taskId: string, checkpoint: string, ttlSeconds: number): Promise<boolean> {
-    const saved = await this.commands.hiveCheckpoint(this.stream, this.options.keys.checkpoint(taskId), this.group, this.consumer, entryId, checkpoint, ttlSeconds);
-    return Number(saved) === 1;
+  /**
+   * After a turn, while this consumer owns the entry: saves the checkpoint
+   * (unless undefined: too large to keep), appends the progress event, and
+   * tells whether the task is to be canceled. `lost` when the entry is
+   * another consumer's now (nothing was saved).
+   */
+  async afterTurn(entryId: string, taskId: string, checkpoint: string | undefined, progress: object, ttlSeconds: number): Promise<{ lost: boolean; canceled: boolean }> {
+    const keys = this.options.keys;
+    const answer = Number(
+      await this.commands.hiveCheckpoint(
+        this.stream,
+        keys.checkpoint(taskId),
+        keys.events(taskId),
+        keys.cancel(taskId),
+        this.group,
+        this.consumer,
+        entryId,
+        checkpoint ?? '',
+        ttlSeconds,
+        JSON.stringify(progress),
+        MAX_EVENTS_PER_TASK,
+      ),
+    );
+    return { lost: answer === 0, canceled: answer === 2 };
+  }
+
+  /** Whether a cancel of the task was asked for (checked before its first model call). */
+  async cancelRequested(taskId: string): Promise<boolean> {
+    return (await this.commands.exists(this.options.keys.cancel(taskId))) === 1;
   }
 }
 

@@ -3,8 +3,10 @@ import { TaskOutcome } from '../contract';
 /** The JSON in a result entry's `output` field (see the README's result contract). */
 export interface TaskOutput {
   readonly text: string;
-  /** Files the agent wrote: path -> content. */
+  /** Text files the agent wrote: path -> content. */
   readonly files: Readonly<Record<string, string>>;
+  /** Files the agent wrote that are not UTF-8 text: path -> base64 content. */
+  readonly binaryFiles?: Readonly<Record<string, string>>;
   readonly usage: { readonly input_tokens: number; readonly output_tokens: number };
   readonly turns: number;
   readonly error?: string;

@@ -10,10 +10,10 @@ export const FILE_TOOLS: Tool[] = [
   },
   {
     name: 'write_file',
-    description: 'Create or replace a file of the workspace with the given content.',
+    description: 'Create or replace a file of the workspace with the given content. For a binary file, give the content in base64 and encoding "base64".',
     input_schema: {
       type: 'object',
-      properties: { path: { type: 'string' }, content: { type: 'string' } },
+      properties: { path: { type: 'string' }, content: { type: 'string' }, encoding: { type: 'string', enum: ['utf8', 'base64'] } },
       required: ['path', 'content'],
     },
   },
@@ -62,7 +62,8 @@ export class FileToolbox {
         return this.workspace.readFile(text(input, 'path'));
       case 'write_file': {
         const path = text(input, 'path');
-        await this.workspace.writeFile(path, text(input, 'content'));
+        const content = text(input, 'content');
+        await this.workspace.writeFile(path, input.encoding === 'base64' ? Buffer.from(content, 'base64') : content);
         this.written.add(normalize(path));
         return `wrote ${path}`;
       }

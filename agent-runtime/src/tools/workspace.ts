@@ -80,16 +80,20 @@ export class Workspace {
   }
 
   async readFile(path: string): Promise<string> {
+    return (await this.readBytes(path)).toString('utf8');
+  }
+
+  async readBytes(path: string): Promise<Buffer> {
     const file = await this.resolve(path);
     const info = await stat(file);
     if (!info.isFile()) throw new Error(`'${path}' is not a file`);
     if (info.size > this.limits.maxFileBytes) throw new Error(`'${path}' is ${info.size} bytes; the limit is ${this.limits.maxFileBytes}`);
-    return readFile(file, 'utf8');
+    return readFile(file);
   }
 
   /** Writes through O_NOFOLLOW, so a symlink swapped in after the check is not followed. */
-  async writeFile(path: string, content: string): Promise<void> {
-    const bytes = Buffer.byteLength(content);
+  async writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     if (bytes > this.limits.maxFileBytes) throw new Error(`content for '${path}' is ${bytes} bytes; the limit is ${this.limits.maxFileBytes}`);
     const file = await this.resolve(path);
     if (file === this.root) throw new Error(`'${path}' is the workspace itself`);
@@ -97,7 +101,7 @@ export class Workspace {
     this.assertInside(path, await realpath(dirname(file)));
     const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
     try {
-      await handle.writeFile(content, 'utf8');
+      await handle.writeFile(content);
     } finally {
       await handle.close();
     }

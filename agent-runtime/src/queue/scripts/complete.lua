@@ -2,7 +2,8 @@
 -- does for each what begin.lua does (done already: acknowledge; else its checkpoint), saving a round
 -- trip per task. A re-sent call, a second agent or a re-submitted task id finds the result hash and
 -- only acknowledges; an agent whose entry another agent has taken over meanwhile writes nothing.
--- KEYS[1] task stream, KEYS[2] results stream, KEYS[3] result hash of the task, KEYS[4] checkpoint of the task
+-- KEYS[1] task stream, KEYS[2] results stream, KEYS[3] result hash of the task, KEYS[4] checkpoint of the task,
+-- KEYS[5] events of the task (a `done` event ends a client's progress stream), KEYS[6] its cancel flag
 -- ARGV[1] group, ARGV[2] consumer, ARGV[3] entry id, ARGV[4] task id, ARGV[5] role, ARGV[6] agent,
 -- ARGV[7] status, ARGV[8] output (JSON), ARGV[9] result TTL in seconds, ARGV[10] entries to read next (0: none),
 -- ARGV[11] result hash key without the task id, ARGV[12] checkpoint key without the task id
@@ -22,7 +23,9 @@ else
   redis.call('HSET', KEYS[3], 'taskId', ARGV[4], 'role', ARGV[5], 'agent', ARGV[6], 'status', ARGV[7], 'output', ARGV[8], 'resultEntryId', resultId)
   redis.call('EXPIRE', KEYS[3], ARGV[9])
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('DEL', KEYS[4])
+  redis.call('DEL', KEYS[4], KEYS[6])
+  redis.call('XADD', KEYS[5], '*', 'type', 'done', 'data', cjson.encode({ status = ARGV[7], resultEntryId = resultId }))
+  redis.call('EXPIRE', KEYS[5], ARGV[9])
   written = 1
 end
 local nextEntries = {}
