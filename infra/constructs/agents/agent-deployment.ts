@@ -1,25 +1,19 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import {
-  AgentRole,
-  DEFAULT_WORKSPACE_DIR,
-  ENV,
-  HEALTH_PATHS,
-  HEALTH_PORT,
-  METRICS_PORT,
-} from '../../../agent-runtime/src/contract';
+import { AgentRole, DEFAULT_WORKSPACE_DIR, ENV } from '../../../agent-runtime/src/contract';
 import { ResourceSpec } from '../../environment/environment-schema';
 import { containerResources } from '../workload/container-resources';
+import { healthProbes } from '../workload/http-probes';
 import { hiveLabels, selectorLabels } from '../workload/labels';
 import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
+import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
+import { spreadOverNodes, surgeOneAtATime } from '../workload/scaled-out';
 import { CONFIG_CHECKSUM_ANNOTATION } from './runtime-config';
 import { SECRETS } from './secret-names';
 
 /** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
 export const AGENT_UID = 10001;
-
-/** Seconds the preStop hook waits, so the pod leaves its Service's endpoints before the runtime drains. */
-export const PRE_STOP_SECONDS = 3;
 
 export interface AgentDeploymentProps {
   readonly namespace: string;
@@ -73,10 +67,7 @@ export class AgentDeployment extends Construct {
         ...(props.scaling === 'singleton' ? { replicas: 1 } : {}),
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
-        strategy:
-          props.scaling === 'singleton'
-            ? { type: 'Recreate' }
-            : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        strategy: props.scaling === 'singleton' ? { type: 'Recreate' } : surgeOneAtATime(),
         template: {
           metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: props.configChecksum } },
           spec: {
@@ -84,13 +75,7 @@ export class AgentDeployment extends Construct {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity(AGENT_UID),
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
-            ...(props.scaling === 'autoscaled'
-              ? {
-                  topologySpreadConstraints: [
-                    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-                  ],
-                }
-              : {}),
+            ...(props.scaling === 'autoscaled' ? { topologySpreadConstraints: spreadOverNodes(selector) } : {}),
             volumes: scratch.volumes,
             containers: [
               {
@@ -98,10 +83,7 @@ export class AgentDeployment extends Construct {
                 image: props.image,
                 // The tag is immutable; a registry round trip on every start only costs spawn time.
                 imagePullPolicy: 'IfNotPresent',
-                ports: [
-                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
-                  { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
-                ],
+                ports: runtimeContainerPorts(),
                 envFrom: [{ configMapRef: { name: props.configMapName } }],
                 env: [
                   { name: ENV.role, value: props.role },
@@ -113,10 +95,8 @@ export class AgentDeployment extends Construct {
                 resources: containerResources(props.resources),
                 securityContext: restrictedContainerSecurity(AGENT_UID),
                 volumeMounts: scratch.volumeMounts,
-                startupProbe: httpProbe(HEALTH_PATHS.liveness, { periodSeconds: 2, failureThreshold: 15 }),
-                livenessProbe: httpProbe(HEALTH_PATHS.liveness, { periodSeconds: 10, failureThreshold: 3 }),
-                readinessProbe: httpProbe(HEALTH_PATHS.readiness, { periodSeconds: 5, failureThreshold: 2 }),
-                lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
+                ...healthProbes(),
+                lifecycle: preStopDelay(),
               },
             ],
           },
@@ -128,12 +108,8 @@ export class AgentDeployment extends Construct {
       metadata,
       spec: {
         selector,
-        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
+        ports: [metricsServicePort()],
       },
     });
   }
-}
-
-function httpProbe(path: string, timing: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
-  return { httpGet: { path, port: k8s.IntOrString.fromString('health') }, timeoutSeconds: 2, ...timing };
 }

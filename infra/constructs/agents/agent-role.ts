@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { ScalableRole } from '../../../agent-runtime/src/contract';
 import { AgentServiceMonitor } from '../monitoring/agent-service-monitor';
 import { hiveLabels, selectorLabels } from '../workload/labels';
+import { disruptionBudget } from '../workload/scaled-out';
 import { AgentAutoscaler, AgentAutoscalerProps } from './agent-autoscaler';
 import { AgentDeployment, AgentDeploymentProps } from './agent-deployment';
 
@@ -41,10 +41,11 @@ export class AgentRoleWorkload extends Construct {
         role: props.role as ScalableRole,
         deploymentName: name,
       });
-      // maxUnavailable 1 always allows one voluntary eviction, even at minReplicas 1.
-      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
-        metadata: { name, namespace: props.namespace, labels: hiveLabels('agent', props.role) },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels('agent', props.role) } },
+      disruptionBudget(this, 'disruption-budget', {
+        name,
+        namespace: props.namespace,
+        labels: hiveLabels('agent', props.role),
+        selector: selectorLabels('agent', props.role),
       });
     }
 

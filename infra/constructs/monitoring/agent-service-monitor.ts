@@ -1,8 +1,7 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { AgentRole, METRICS_PATH } from '../../../agent-runtime/src/contract';
+import { AgentRole } from '../../../agent-runtime/src/contract';
 import { hiveLabels, ROLE_LABEL, selectorLabels } from '../workload/labels';
+import { MetricsServiceMonitor } from './metrics-service-monitor';
 
 export interface AgentServiceMonitorProps {
   readonly namespace: string;
@@ -11,8 +10,6 @@ export interface AgentServiceMonitorProps {
   readonly serviceName: string;
   /** Labels Prometheus' serviceMonitorSelector matches (the environment's `monitoring.selectorLabels`). */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
-  /** Scrape interval. @default '15s' */
-  readonly interval?: string;
 }
 
 /** The pod's role as a target label, under the name Kubernetes service discovery sanitizes `agent-hive/role` to. */
@@ -20,38 +17,25 @@ const POD_ROLE_LABEL = ROLE_LABEL.replace(/[^a-zA-Z0-9_]/g, '_');
 
 /** Tells the Prometheus operator to scrape a role's metrics port. */
 export class AgentServiceMonitor extends Construct {
-  readonly interval: string;
-
   constructor(scope: Construct, id: string, props: AgentServiceMonitorProps) {
     super(scope, id);
-    this.interval = props.interval ?? '15s';
-    const spec: IServiceMonitor['spec'] = {
-      selector: { matchLabels: selectorLabels('agent', props.role) },
-      namespaceSelector: { matchNames: [props.namespace] },
-      endpoints: [
-        {
-          port: 'metrics',
-          path: METRICS_PATH,
-          interval: this.interval,
-          scheme: 'http',
-          // Every series gets a `role`. The hive_ metrics set it themselves, and meta's set it to the
-          // role they describe (the backlog of every role), so the pod's role only fills a missing
-          // one: prom-client's process_ and nodejs_ metrics carry no labels. A target label named
-          // `role` would instead turn every scraped `role` into `exported_role`.
-          relabelings: [{ sourceLabels: [`__meta_kubernetes_pod_label_${POD_ROLE_LABEL}`], targetLabel: POD_ROLE_LABEL, action: 'replace' }],
-          metricRelabelings: [
-            { sourceLabels: ['role', POD_ROLE_LABEL], separator: ';', regex: ';(.+)', targetLabel: 'role', replacement: '$1', action: 'replace' },
-            { regex: POD_ROLE_LABEL, action: 'labeldrop' },
-          ],
-        },
-      ],
-    };
-    new ApiObject(this, 'service-monitor', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      // The chart's own labels last: they win over a selector label of the same key.
-      metadata: { name: props.serviceName, namespace: props.namespace, labels: { ...props.prometheusSelectorLabels, ...hiveLabels('monitoring', props.role) } },
-      spec,
+    new MetricsServiceMonitor(this, 'monitor', {
+      namespace: props.namespace,
+      serviceName: props.serviceName,
+      serviceSelector: selectorLabels('agent', props.role),
+      labels: hiveLabels('monitoring', props.role),
+      prometheusSelectorLabels: props.prometheusSelectorLabels,
+      // Every series gets a `role`. The hive_ metrics set it themselves, and meta's set it to the
+      // role they describe (the backlog of every role), so the pod's role only fills a missing
+      // one: prom-client's process_ and nodejs_ metrics carry no labels. A target label named
+      // `role` would instead turn every scraped `role` into `exported_role`.
+      roleLabeling: {
+        relabelings: [{ sourceLabels: [`__meta_kubernetes_pod_label_${POD_ROLE_LABEL}`], targetLabel: POD_ROLE_LABEL, action: 'replace' }],
+        metricRelabelings: [
+          { sourceLabels: ['role', POD_ROLE_LABEL], separator: ';', regex: ';(.+)', targetLabel: 'role', replacement: '$1', action: 'replace' },
+          { regex: POD_ROLE_LABEL, action: 'labeldrop' },
+        ],
+      },
     });
   }
 }

@@ -1,34 +1,13 @@
 import { METRICS, SCALABLE_ROLES } from '../../../agent-runtime/src/contract';
 import { Environment } from '../../environment/environment-schema';
+import { AlertDefinition, AlertRule, alertRules } from './alert-definition';
 import { circuitHoldingWork } from './llm-circuit';
-
-export type Severity = 'critical' | 'warning';
 
 /** Redis memory use, as a share of maxmemory, that warns before writes start failing. */
 const REDIS_MEMORY_WARNING_RATIO = 0.8;
 
 /** How long after its process started a pod's spawn time can raise HiveAgentSpawnSlow. */
 const SPAWN_WINDOW_SECONDS = 900;
-
-/** One alerting rule as the Prometheus operator expects it. */
-export interface AlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: { readonly severity: Severity } & Record<string, string>;
-  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
-}
-
-interface AlertDefinition {
-  readonly alert: string;
-  readonly expr: string;
-  /** `for:` in production, before `alerts.forScale`. */
-  readonly forSeconds: number;
-  readonly severity: Severity;
-  readonly summary: string;
-  readonly description: string;
-  readonly labels?: Record<string, string>;
-}
 
 /**
  * The SLA alerts of the source document, on contract metrics only. Every
@@ -146,21 +125,5 @@ export function slaAlerts(env: Environment): AlertRule[] {
       description: 'Tasks went to hive:dlq:{{ $labels.role }} in the last 10 minutes: malformed, or delivered too often.',
     },
   ];
-  return definitions.map((d) => ({
-    alert: d.alert,
-    expr: d.expr,
-    for: formatDuration(d.forSeconds * alerts.forScale),
-    labels: { severity: d.severity, ...d.labels },
-    annotations: {
-      summary: d.summary,
-      description: d.description,
-      runbook_url: `${alerts.runbookBaseUrl}#${d.alert.toLowerCase()}`,
-    },
-  }));
-}
-
-/** Prometheus duration, whole seconds, at least 1s. */
-function formatDuration(seconds: number): string {
-  const s = Math.max(1, Math.round(seconds));
-  return s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+  return alertRules(env, definitions);
 }
