@@ -79,6 +79,72 @@ const externalStore = z
 
 const dataStore = z.discriminatedUnion('mode', [inClusterStore, externalStore]);
 
+/** An IngressClass or Secret name: a DNS subdomain. */
+const kubeSubdomain = z.string().max(253).regex(HOSTNAME, 'must be a lowercase DNS subdomain (a-z, 0-9, -, .)');
+
+const gatewayIngress = z
+  .object({
+    /** IngressClass of the controller that serves the host. */
+    className: kubeSubdomain,
+    host: z.string().regex(HOSTNAME, 'must be a hostname'),
+    /** Secret (kubernetes.io/tls) in the environment's namespace holding the host's certificate; the bearer tokens never cross plain HTTP. */
+    tlsSecretName: kubeSubdomain,
+    /** Namespace the ingress controller's pods run in: the NetworkPolicy admits them to the A2A port. */
+    controllerNamespace: kubeName,
+    /** Controller-specific settings (body size, buffering, timeouts), copied onto the Ingress. */
+    annotations: z.record(z.string().regex(LABEL_KEY, 'must be an annotation key such as "example.com/setting"'), z.string()).default({}),
+  })
+  .strict();
+
+/**
+ * The A2A gateway. The integer ranges are those the gateway itself accepts
+ * (it refuses to start otherwise), so a bad value stops synth instead.
+ */
+const gateway = z
+  .object({
+    /** At least 2: one pod is always serving while another restarts or is evicted. */
+    minReplicas: positiveInt.min(2, 'must be >= 2, so one gateway serves while another restarts'),
+    maxReplicas: positiveInt,
+    resources,
+    /** Base URL the agent cards advertise: how clients reach the gateway. */
+    publicUrl: z.string().url().refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), 'must be an http(s) URL without a path, such as https://hive.example.com'),
+    /** Days a finished task stays in the history (HIVE_TASK_RETENTION_DAYS). */
+    retentionDays: positiveInt.max(3650),
+    /** Requests per second per client (HIVE_GATEWAY_RATE_LIMIT). */
+    rateLimit: positiveInt.max(100_000),
+    /** Unfinished tasks per client (HIVE_GATEWAY_MAX_IN_FLIGHT). */
+    maxInFlight: positiveInt.max(1_000_000),
+    /** Largest request body in bytes (HIVE_GATEWAY_MAX_BODY_BYTES). */
+    maxBodyBytes: positiveInt
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    /** Namespaces whose pods may call the A2A port directly, inside the cluster. */
+    ingressNamespaces: z.array(kubeName).default([]),
+    /** An Ingress for clients outside the cluster; omitted: none. */
+    ingress: gatewayIngress.optional(),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.minReplicas > g.maxReplicas) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['minReplicas'], message: `must be <= maxReplicas (${g.maxReplicas}), got ${g.minReplicas}` });
+    }
+    if (!g.ingress && g.ingressNamespaces.length === 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ingressNamespaces'],
+        message: 'must name at least one namespace when there is no ingress: nothing could reach the gateway',
+      });
+    }
+    if (g.ingress && g.publicUrl.replace(/\/$/, '') !== `https://${g.ingress.host}`) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['publicUrl'],
+        message: `must be https://${g.ingress.host}, the ingress host (the agent cards send clients there), got ${g.publicUrl}`,
+      });
+    }
+  });
+
 export const environmentSchema = z
   .object({
     namespace: kubeName,
@@ -121,6 +187,7 @@ export const environmentSchema = z
         scaleDownStabilizationSeconds: positiveInt.min(60).max(3600),
       })
       .strict(),
+    gateway,
     alerts: z
       .object({
         spawnSeconds: z.number().positive(),
@@ -131,6 +198,10 @@ export const environmentSchema = z
         /** Tasks that failed on what the model or API did (budget, refusal, API errors) per finished task. */
         modelFailureRatio: z.number().gt(0).lt(1).default(0.05),
         backlogThreshold: positiveInt,
+        /** Share of gateway requests answered with a 5xx (HiveGatewayErrorRateHigh). */
+        gatewayErrorRatio: z.number().gt(0).lt(1).default(0.05),
+        /** Target for the gateway's p99 response time, streams aside (HiveGatewayLatencyHigh): the source document's 100 ms. */
+        gatewayP99Seconds: z.number().positive().default(0.1),
         /** Multiplies every alert's `for:`; end-to-end tests shrink it to see alerts fire in seconds. */
         forScale: z.number().gt(0).max(10),
         runbookBaseUrl: z.string().url(),
@@ -160,6 +231,7 @@ export const environmentSchema = z
 export type ResourceSpec = z.infer<typeof resources>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
+export type GatewaySpec = z.infer<typeof gateway>;
 
 /** A validated environment. `name` is the stack name (staging, prod). */
 export type Environment = z.infer<typeof environmentSchema> & { readonly name: string };

@@ -45,6 +45,29 @@ describe('environments', () => {
     ],
     ['a selector label value with a space', (r: any) => (r.monitoring.selectorLabels = { release: 'kube prometheus' }), 'agent-hive:environment.monitoring.selectorLabels.release: must be a label value'],
     ['a model failure ratio of 1 or more', (r: any) => (r.alerts.modelFailureRatio = 1), 'agent-hive:environment.alerts.modelFailureRatio'],
+    ['a missing gateway', (r: any) => delete r.gateway, 'agent-hive:environment.gateway: Required'],
+    ['a single gateway replica', (r: any) => (r.gateway.minReplicas = 1), 'agent-hive:environment.gateway.minReplicas: must be >= 2'],
+    ['a gateway min above its max', (r: any) => (r.gateway.maxReplicas = 1), 'agent-hive:environment.gateway.minReplicas: must be <= maxReplicas (1), got 2'],
+    ['a gateway public URL with a path', (r: any) => (r.gateway.publicUrl = 'https://hive.staging.example.com/a2a'), 'agent-hive:environment.gateway.publicUrl: must be an http(s) URL without a path'],
+    [
+      'a gateway public URL off the ingress host',
+      (r: any) => (r.gateway.publicUrl = 'https://elsewhere.example.com'),
+      'agent-hive:environment.gateway.publicUrl: must be https://hive.staging.example.com, the ingress host',
+    ],
+    ['a retention the gateway refuses', (r: any) => (r.gateway.retentionDays = 0), 'agent-hive:environment.gateway.retentionDays: Number must be greater than 0'],
+    ['a body limit above 256 MiB', (r: any) => (r.gateway.maxBodyBytes = 512 * 1024 * 1024), 'agent-hive:environment.gateway.maxBodyBytes: Number must be less than or equal to 268435456'],
+    ['a client namespace that is no DNS label', (r: any) => (r.gateway.ingressNamespaces = ['CI']), 'agent-hive:environment.gateway.ingressNamespaces.0: must be a lowercase DNS label'],
+    [
+      'a gateway nothing can reach',
+      (r: any) => {
+        delete r.gateway.ingress;
+        r.gateway.ingressNamespaces = [];
+      },
+      'agent-hive:environment.gateway.ingressNamespaces: must name at least one namespace when there is no ingress',
+    ],
+    ['an ingress without the controller namespace', (r: any) => delete r.gateway.ingress.controllerNamespace, 'agent-hive:environment.gateway.ingress.controllerNamespace: Required'],
+    ['an ingress without TLS', (r: any) => delete r.gateway.ingress.tlsSecretName, 'agent-hive:environment.gateway.ingress.tlsSecretName: Required'],
+    ['a gateway error ratio of 1 or more', (r: any) => (r.alerts.gatewayErrorRatio = 1), 'agent-hive:environment.alerts.gatewayErrorRatio'],
   ])('rejects %s with a message naming the key and the reason', (_what, mutate, message) => {
     expect(rejection(mutate)).toContain(message);
   });
@@ -56,6 +79,26 @@ describe('environments', () => {
     const env = parseEnvironment('staging', raw);
     expect(env.monitoring).toEqual({ selectorLabels: { release: 'kube-prometheus-stack' }, configMapsInMonitoringNamespace: true });
     expect(env.alerts.modelFailureRatio).toBe(0.05);
+  });
+
+  it("defaults the gateway to a 10 MiB body limit, no client namespaces, no ingress annotations, and the source document's 100 ms and 5 % alert targets", () => {
+    const raw = stagingRaw();
+    delete raw.gateway.maxBodyBytes;
+    delete raw.gateway.ingressNamespaces;
+    delete raw.gateway.ingress.annotations;
+    delete raw.alerts.gatewayErrorRatio;
+    delete raw.alerts.gatewayP99Seconds;
+    const env = parseEnvironment('staging', raw);
+    expect(env.gateway).toMatchObject({ maxBodyBytes: 10 * 1024 * 1024, ingressNamespaces: [] });
+    expect(env.gateway.ingress!.annotations).toEqual({});
+    expect(env.alerts).toMatchObject({ gatewayErrorRatio: 0.05, gatewayP99Seconds: 0.1 });
+  });
+
+  it('accepts a gateway without ingress that client namespaces reach, on any public URL', () => {
+    const raw = stagingRaw();
+    delete raw.gateway.ingress;
+    raw.gateway.publicUrl = 'http://hive-gateway.agent-hive-staging.svc:8000';
+    expect(parseEnvironment('staging', raw).gateway.ingress).toBeUndefined();
   });
 
   it('reports every problem of a config at once', () => {
