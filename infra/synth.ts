@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { environmentApp, roleImages } from './chart/environment-app';
+import { environmentApp, workloadImages } from './chart/environment-app';
 import { InvalidEnvironmentError } from './environment/invalid-environment-error';
 import { listStacks, loadEnvironment } from './environment/stack-files';
 import { computeImageTags } from './images/image-tags';
@@ -14,7 +14,7 @@ export function synthAll(repoRoot: string, outBase: string): Record<string, numb
   for (const env of environments) {
     const outdir = join(outBase, env.name);
     rmSync(outdir, { recursive: true, force: true });
-    const { app, chart } = environmentApp(env, roleImages(env, tags), outdir);
+    const { app, chart } = environmentApp(env, workloadImages(env, tags), outdir);
     app.synth();
     counts[env.name] = chart.node.findAll().filter((c) => 'kind' in c).length;
   }

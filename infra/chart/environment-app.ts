@@ -2,14 +2,16 @@ import { App, YamlOutputType } from 'cdk8s';
 import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { Environment } from '../environment/environment-schema';
 import { ImageTags, imageReference } from '../images/image-tags';
-import { HiveChart } from './hive-chart';
+import { HiveChart, WorkloadImages } from './hive-chart';
 
-/** The image each role's Deployment runs: the stack's registry and the content-hash tag. */
-export function roleImages(env: Environment, tags: ImageTags): Record<AgentRole, string> {
-  return Object.fromEntries(AGENT_ROLES.map((role) => [role, imageReference(env.image.registry, role, tags.roles[role])])) as Record<
-    AgentRole,
-    string
-  >;
+/**
+ * The images the Deployments run: the stack's registry and the content-hash
+ * tags. Each role has its image; the gateway runs the base image they are built
+ * on, which holds its entry point too.
+ */
+export function workloadImages(env: Environment, tags: ImageTags): WorkloadImages {
+  const roles = Object.fromEntries(AGENT_ROLES.map((role) => [role, imageReference(env.image.registry, role, tags.roles[role])])) as Record<AgentRole, string>;
+  return { ...roles, gateway: imageReference(env.image.registry, 'base', tags.base) };
 }
 
 /**
@@ -17,7 +19,7 @@ export function roleImages(env: Environment, tags: ImageTags): Record<AgentRole,
  * per object into `outdir`; `app.synthYaml()` gives the same objects in memory
  * (the Pulumi program deploys those).
  */
-export function environmentApp(env: Environment, images: Record<AgentRole, string>, outdir?: string): { app: App; chart: HiveChart } {
+export function environmentApp(env: Environment, images: WorkloadImages, outdir?: string): { app: App; chart: HiveChart } {
   const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
   const chart = new HiveChart(app, 'agent-hive', { environment: env, images });
   return { app, chart };

@@ -9,19 +9,24 @@ import { AdapterRulesConfigMap } from '../constructs/monitoring/adapter-rules-co
 import { GrafanaDashboard } from '../constructs/monitoring/grafana-dashboard';
 import { HiveAlertRules } from '../constructs/monitoring/hive-alert-rules';
 import { HiveNamespace } from '../constructs/namespace/hive-namespace';
+import { HiveGateway } from '../constructs/gateway/hive-gateway';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
 import { namespaceQuota } from './workload-capacity';
 
+/** The image of every workload that runs the runtime: one per agent role, and the gateway's. */
+export type WorkloadImages = Readonly<Record<AgentRole | 'gateway', string>>;
+
 export interface HiveChartProps {
   readonly environment: Environment;
-  /** Image reference per role, pinned (content-hash tag or digest). */
-  readonly images: Readonly<Record<AgentRole, string>>;
+  /** Image reference per role and for the gateway, pinned (content-hash tag or digest). */
+  readonly images: WorkloadImages;
 }
 
-/** Everything one environment runs: namespace, network, data plane, agents, monitoring. */
+/** Everything one environment runs: namespace, network, data plane, agents, gateway, monitoring. */
 export class HiveChart extends Chart {
   readonly roles: Readonly<Record<AgentRole, AgentRoleWorkload>>;
+  readonly gateway: HiveGateway;
 
   constructor(scope: Construct, id: string, props: HiveChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -35,6 +40,7 @@ export class HiveChart extends Chart {
       llmApiHost: env.llm.apiHost,
       redis: storeEndpoint(env.redis, 'redis', REDIS_PORT),
       postgres: storeEndpoint(env.postgres, 'postgres', POSTGRES_PORT),
+      gatewayClientNamespaces: [...env.gateway.ingressNamespaces, ...(env.gateway.ingress ? [env.gateway.ingress.controllerNamespace] : [])],
     });
 
     if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
@@ -62,6 +68,15 @@ export class HiveChart extends Chart {
         return [role, workload];
       }),
     ) as Record<AgentRole, AgentRoleWorkload>;
+
+    this.gateway = new HiveGateway(this, 'gateway', {
+      namespace,
+      image: props.images.gateway,
+      spec: env.gateway,
+      configMapName: config.name,
+      configChecksum: config.checksum,
+      prometheusSelectorLabels: env.monitoring.selectorLabels,
+    });
 
     new HiveAlertRules(this, 'alerts', { environment: env });
     // The only objects outside the environment's namespace; applying them needs the monitoring namespace to exist.

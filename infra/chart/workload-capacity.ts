@@ -9,14 +9,16 @@ function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number 
 }
 
 /**
- * The quota that admits every role at its max replicas during a rollout,
- * plus the in-cluster data plane and 10 % headroom for debugging pods.
+ * The quota that admits every role and the gateway at their max replicas
+ * during a rollout, plus the in-cluster data plane and 10 % headroom for
+ * debugging pods.
  */
 export function namespaceQuota(env: Environment): NamespaceQuota {
   const workloads: Array<{ pods: number; resources: ResourceSpec }> = AGENT_ROLES.map((role) => ({
     pods: peakPods(env, role),
     resources: env.roles[role].resources,
   }));
+  workloads.push({ pods: env.gateway.maxReplicas + 1, resources: env.gateway.resources });
   for (const store of [env.redis, env.postgres]) {
     if (store.mode === 'in-cluster') workloads.push({ pods: 1, resources: store.resources });
   }

@@ -22,6 +22,8 @@ export class AgentImages extends pulumi.ComponentResource {
   /** The pushed image per role by digest (`repo@sha256:...`): what the Deployments run. */
   readonly digests: Record<AgentRole, pulumi.Output<string>>;
   readonly base: docker.Image;
+  /** The pushed base image by digest: what the gateway runs (its entry point is in the base). */
+  readonly baseDigest: pulumi.Output<string>;
 
   constructor(name: string, args: AgentImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     super('agent-hive:images:AgentImages', name, {}, opts);
@@ -56,7 +58,8 @@ export class AgentImages extends pulumi.ComponentResource {
     );
     this.references = Object.fromEntries(roleImages.map(([role, image]) => [role, image.imageName])) as Record<AgentRole, pulumi.Output<string>>;
     this.digests = Object.fromEntries(roleImages.map(([role, image]) => [role, pushedDigest(image)])) as Record<AgentRole, pulumi.Output<string>>;
-    this.registerOutputs({ references: this.references, digests: this.digests });
+    this.baseDigest = pushedDigest(this.base);
+    this.registerOutputs({ references: this.references, digests: this.digests, baseDigest: this.baseDigest });
   }
 }
 

@@ -2,6 +2,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
 import { environmentApp } from '../chart/environment-app';
+import { WorkloadImages } from '../chart/hive-chart';
 import { Environment } from '../environment/environment-schema';
 import { HiveSecrets, HiveSecretsArgs } from './hive-secrets';
 import { imagesByDigest } from './images-by-digest';
@@ -10,10 +11,10 @@ import { statefulProtection } from './stateful-protection';
 
 export interface HiveDeploymentArgs {
   readonly environment: Environment;
-  /** Image per role: the references the stack builds (content-hash tags), as synth renders them. */
-  readonly images: Readonly<Record<AgentRole, string>>;
+  /** Image per role and the gateway's: the references the stack builds (content-hash tags), as synth renders them. */
+  readonly images: WorkloadImages;
   /** The same images by the digest their push produced: what the Deployments run. */
-  readonly imageDigests: Readonly<Record<AgentRole, pulumi.Output<string>>>;
+  readonly imageDigests: Readonly<Record<keyof WorkloadImages, pulumi.Output<string>>>;
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;
   readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
@@ -26,7 +27,7 @@ export interface HiveDeploymentArgs {
  * Namespace first, then the Secrets into it, then every other object.
  */
 export class HiveDeployment extends pulumi.ComponentResource {
-  readonly deploymentNames: Record<AgentRole, string>;
+  readonly deploymentNames: Record<AgentRole | 'gateway', string>;
 
   constructor(name: string, args: HiveDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super('agent-hive:kubernetes:HiveDeployment', name, {}, opts);
@@ -35,7 +36,7 @@ export class HiveDeployment extends pulumi.ComponentResource {
       { context: args.kubeContext, enableServerSideApply: true },
       { parent: this },
     );
-    const { chart } = environmentApp(args.environment, { ...args.images });
+    const { chart } = environmentApp(args.environment, args.images);
     // toJson() synthesizes (and validates) the chart: the same objects synth writes to charts-out.
     const objects = chart.toJson() as Array<{ kind: string }>;
     const namespaceObjects = objects.filter((o) => o.kind === 'Namespace');
@@ -50,13 +51,16 @@ export class HiveDeployment extends pulumi.ComponentResource {
         objs: rest,
         transformations: [
           secretsChecksum(secrets.valuesByName, args.secrets.anthropicApiKey),
-          imagesByDigest(new Map(AGENT_ROLES.map((role) => [args.images[role], args.imageDigests[role]]))),
+          imagesByDigest(new Map((Object.keys(args.images) as Array<keyof WorkloadImages>).map((workload) => [args.images[workload], args.imageDigests[workload]]))),
         ],
       },
       { parent: this, provider, dependsOn: [namespace, secrets], transformations },
     );
 
-    this.deploymentNames = Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>;
+    this.deploymentNames = {
+      ...(Object.fromEntries(AGENT_ROLES.map((role) => [role, chart.roles[role].deployment.name])) as Record<AgentRole, string>),
+      gateway: chart.gateway.deployment.name,
+    };
     this.registerOutputs({ deploymentNames: this.deploymentNames });
   }
 }

@@ -8,6 +8,10 @@ export interface HiveSecretsArgs {
   readonly redisPassword: pulumi.Output<string>;
   /** Only when PostgreSQL runs in the cluster. */
   readonly postgresPassword?: pulumi.Output<string>;
+  /** The gateway's tokens file: one `<client> <sha256 hex>` line per client. */
+  readonly gatewayTokens: pulumi.Output<string>;
+  /** The gateway's PostgreSQL URL, credentials included. */
+  readonly databaseUrl: pulumi.Output<string>;
 }
 
 /** The Kubernetes Secrets the manifests reference by name, from Pulumi secret config. */
@@ -22,6 +26,8 @@ export class HiveSecrets extends pulumi.ComponentResource {
       [SECRETS.anthropic, args.anthropicApiKey],
       [SECRETS.redis, args.redisPassword],
       [SECRETS.postgres, args.postgresPassword],
+      [SECRETS.gatewayTokens, args.gatewayTokens],
+      [SECRETS.gatewayDatabase, args.databaseUrl],
     ];
     const present = values.filter((entry): entry is [SecretRef, pulumi.Output<string>] => entry[1] !== undefined);
     this.valuesByName = Object.fromEntries(present.map(([ref, value]) => [ref.name, value]));

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { roleImages } from '../chart/environment-app';
+import { workloadImages } from '../chart/environment-app';
 import { parseEnvironment } from '../environment/parse-environment';
 import { computeImageTags } from '../images/image-tags';
 import { AgentImages } from './agent-images';
 import { HiveDeployment } from './hive-deployment';
+import { databaseUrlProblem, gatewayTokensProblem } from './secret-config-checks';
 
 /**
  * The Pulumi program: one stack per environment. All config is read and
@@ -28,6 +29,8 @@ const secrets = {
   anthropicApiKey: config.requireSecret('anthropicApiKey'),
   redisPassword: config.requireSecret('redisPassword'),
   postgresPassword: environment.postgres.mode === 'in-cluster' ? config.requireSecret('postgresPassword') : undefined,
+  gatewayTokens: requireCheckedSecret('gatewayTokens', gatewayTokensProblem),
+  databaseUrl: requireCheckedSecret('databaseUrl', (url) => databaseUrlProblem(url, environment)),
 };
 
 const tags = computeImageTags(repoRoot);
@@ -36,8 +39,8 @@ const deployment = new HiveDeployment(
   'agent-hive',
   {
     environment,
-    images: roleImages(environment, tags),
-    imageDigests: images.digests,
+    images: workloadImages(environment, tags),
+    imageDigests: { ...images.digests, gateway: images.baseDigest },
     kubeContext,
     secrets,
     allowNamespaceChange: config.getBoolean('allowNamespaceChange'),
@@ -47,5 +50,17 @@ const deployment = new HiveDeployment(
 
 export const namespace = environment.namespace;
 /** What the Deployments run, by digest. */
-export const imageReferences = images.digests;
+export const imageReferences = { ...images.digests, gateway: images.baseDigest };
 export const deploymentNames = deployment.deploymentNames;
+
+/**
+ * A secret config value, checked before any resource exists. A missing one
+ * fails with Pulumi's own message and its `config set --secret` hint; a bad one
+ * with the key and the problem, never the value.
+ */
+function requireCheckedSecret(key: string, problem: (value: string) => string | undefined): pulumi.Output<string> {
+  const secret = config.requireSecret(key);
+  const found = problem(config.require(key));
+  if (found) throw new Error(`agent-hive:${key} ${found}`);
+  return secret;
+}

@@ -11,14 +11,21 @@ interface KubeContainer {
   env?: Array<{ valueFrom?: { secretKeyRef?: { name: string } } }>;
 }
 
+interface KubePodSpec {
+  containers?: KubeContainer[];
+  initContainers?: KubeContainer[];
+  volumes?: Array<{ secret?: { secretName?: string } }>;
+}
+
 interface KubeWorkload {
   kind: string;
-  spec?: { template?: { metadata?: { annotations?: Record<string, pulumi.Input<string>> }; spec?: { containers?: KubeContainer[]; initContainers?: KubeContainer[] } } };
+  spec?: { template?: { metadata?: { annotations?: Record<string, pulumi.Input<string>> }; spec?: KubePodSpec } };
 }
 
 /**
- * A ConfigGroup transformation. Kubernetes gives a pod its Secrets' values at
- * start only, so a rotated API key or password would not reach running pods:
+ * A ConfigGroup transformation. Kubernetes sets a pod's env from Secrets at
+ * start only, and a process may read a mounted Secret only at start too (the
+ * gateway's tokens), so a rotated key, password or token would not reach running pods:
  * every Deployment and StatefulSet that reads a Secret gets an annotation
  * digesting the values of exactly the Secrets it reads, and rotating one rolls
  * its readers and nothing else.
@@ -39,7 +46,7 @@ export function secretsChecksum(values: Readonly<Record<string, pulumi.Output<st
   return (object) => {
     const template = object.spec?.template;
     if (!WORKLOADS.has(object.kind) || !template) return;
-    const read = secretsReadBy([...(template.spec?.containers ?? []), ...(template.spec?.initContainers ?? [])]);
+    const read = secretsReadBy(template.spec ?? {});
     if (read.length === 0) return;
     const checksum = pulumi.unsecret(all).apply(([key, ...secrets]) => {
       const byName = new Map(names.map((name, i) => [name, secrets[i]]));
@@ -51,7 +58,12 @@ export function secretsChecksum(values: Readonly<Record<string, pulumi.Output<st
   };
 }
 
-function secretsReadBy(containers: readonly KubeContainer[]): string[] {
-  const names = containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name).filter((name): name is string => name !== undefined));
+/** Secrets a pod reads: through env (secretKeyRef) or as mounted files (the gateway's tokens). */
+function secretsReadBy(pod: KubePodSpec): string[] {
+  const containers = [...(pod.containers ?? []), ...(pod.initContainers ?? [])];
+  const names = [
+    ...containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name)),
+    ...(pod.volumes ?? []).map((v) => v.secret?.secretName),
+  ].filter((name): name is string => name !== undefined);
   return [...new Set(names)].sort();
 }

@@ -9,9 +9,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_ROLES, AgentRole, consumerGroup, ENV, hiveKeys, METRICS, REQUIRED_ENV } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, AgentRole, consumerGroup, ENV, GATEWAY_METRICS, hiveKeys, METRICS, REQUIRED_ENV } from '../../agent-runtime/src/contract';
 import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
-import { environmentApp, roleImages } from '../../infra/chart/environment-app';
+import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { computeImageTags } from '../../infra/images/image-tags';
 import { AgentProcess, waitFor } from '../support/agent-process';
@@ -80,7 +80,7 @@ beforeAll(async () => {
   }
   await Promise.all(AGENT_ROLES.map((role) => agents[role].waitForReadiness(200)));
 
-  const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, roleImages(environment, computeImageTags(REPO_ROOT)));
+  const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, workloadImages(environment, computeImageTags(REPO_ROOT)));
   prometheusRules = ruleGroups(scaled.chart.toJson() as KubeObject[]).map((group) => ({ ...group, interval: '1s' }));
   prometheus = await PrometheusServer.start({ global: { evaluation_interval: '1s' }, scrape_configs: scrapeConfigs() }, { 'agent-hive.rules.yaml': { groups: prometheusRules } });
 }, 90_000);
@@ -92,10 +92,14 @@ afterAll(async () => {
   await redis?.destroy();
 });
 
-/** One scrape job per ServiceMonitor endpoint, as the Prometheus operator would generate it. */
+/**
+ * One scrape job per agent ServiceMonitor endpoint, as the Prometheus operator would generate it.
+ * The gateway runs in its own tests, not here: its ServiceMonitor has no target in this one.
+ */
 function scrapeConfigs(): object[] {
   return byKind(committed, 'ServiceMonitor').flatMap((monitor) => {
     const service = byKind(committed, 'Service').find((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels))!;
+    if (service.metadata.labels!['app.kubernetes.io/component'] !== 'agent') return [];
     const role = service.metadata.labels!['agent-hive/role'] as AgentRole;
     // What Kubernetes service discovery tells Prometheus about the pod behind the target.
     const podLabels = Object.fromEntries(
@@ -144,7 +148,7 @@ const active = (alerts: ActiveAlert[], alertname: string, role?: string) =>
 
 describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, () => {
   it('changes nothing but the alerts’ `for:` when the environment shortens them', () => {
-    const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, roleImages(environment, computeImageTags(REPO_ROOT)));
+    const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, workloadImages(environment, computeImageTags(REPO_ROOT)));
     const withoutFor = (o: KubeObject) =>
       o.kind === 'PrometheusRule' ? { ...o, spec: { groups: ruleGroups([o]).map((g) => ({ ...g, rules: g.rules.map(({ for: _for, ...rule }) => rule) })) } } : o;
     const keyed = (objects: readonly KubeObject[]) => Object.fromEntries(objects.map((o) => [describeObject(o), withoutFor(o)]));
@@ -189,16 +193,20 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
     }
   });
 
-  it('scrapes every agent, and every metric any alert, panel, HPA or adapter rule uses exists in the scrape', async () => {
+  it('scrapes every agent, and every agent metric any alert, panel, HPA or adapter rule uses exists in the scrape', async () => {
     const client = redis.client(SECRET_VALUES['agent-hive-redis/password']);
     for (const role of AGENT_ROLES) for (let i = 0; i < 2; i++) await enqueue(client, role, `healthy-${role}-${i}`, { instructions: 'x' });
     await waitForResults(client, 8);
     client.disconnect();
 
-    const used = new Set<string>([
-      ...allQueries(committed).flatMap((q) => metricNames(q.expr!)),
-      ...hpaMetricNames(committed).flatMap((use) => adapterRules(committed).filter(({ rule }) => rule.name.as === use.metric).flatMap(({ rule }) => metricNames(rule.seriesQuery))),
-    ]);
+    // The gateway's own metrics come from the gateway, which does not run here.
+    const gatewayMetrics = new Set(Object.values(GATEWAY_METRICS).flatMap(contractSeriesNames));
+    const used = new Set<string>(
+      [
+        ...allQueries(committed).flatMap((q) => metricNames(q.expr!)),
+        ...hpaMetricNames(committed).flatMap((use) => adapterRules(committed).filter(({ rule }) => rule.name.as === use.metric).flatMap(({ rule }) => metricNames(rule.seriesQuery))),
+      ].filter((m) => !gatewayMetrics.has(m)),
+    );
     expect([...used].filter((m) => !Object.values(METRICS).flatMap(contractSeriesNames).includes(m))).toEqual([]);
     let scraped: string[] = [];
     await waitFor(
@@ -226,7 +234,7 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
   });
 
   it("joins each agent's spawn time with its process start: with a 1 ms target, every agent just started is slow", async () => {
-    const strict = environmentApp({ ...environment, alerts: { ...environment.alerts, spawnSeconds: 0.001 } }, roleImages(environment, computeImageTags(REPO_ROOT)));
+    const strict = environmentApp({ ...environment, alerts: { ...environment.alerts, spawnSeconds: 0.001 } }, workloadImages(environment, computeImageTags(REPO_ROOT)));
     const expr = ruleGroups(strict.chart.toJson() as KubeObject[])
       .flatMap((g) => g.rules)
       .find((r) => r.alert === 'HiveAgentSpawnSlow')!.expr;

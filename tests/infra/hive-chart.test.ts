@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { environmentApp, roleImages } from '../../infra/chart/environment-app';
+import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { namespaceQuota } from '../../infra/chart/workload-capacity';
 import { AgentAutoscaler } from '../../infra/constructs/agents/agent-autoscaler';
 import { AgentDeployment } from '../../infra/constructs/agents/agent-deployment';
@@ -13,7 +13,7 @@ import { KubeObject } from '../support/manifests';
 const tags = computeImageTags(REPO_ROOT);
 const render = (stack: string) => {
   const env = loadEnvironment(REPO_ROOT, stack);
-  const { chart } = environmentApp(env, roleImages(env, tags));
+  const { chart } = environmentApp(env, workloadImages(env, tags));
   return { env, chart, objects: chart.toJson() as KubeObject[] };
 };
 const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -37,14 +37,14 @@ describe('HiveChart', () => {
     expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
   });
 
-  it('rolls every agent when the runtime ConfigMap changes: the pod templates carry its checksum', () => {
+  it('rolls every agent and the gateway when the runtime ConfigMap changes: the pod templates carry its checksum', () => {
     const checksums = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Deployment').map((d) => d.spec.template.metadata.annotations['agent-hive/config-checksum']);
     const data = find(staging.objects, 'ConfigMap', 'agent-hive-runtime')!.data as Record<string, string>;
     const expected = createHash('sha256').update(JSON.stringify(Object.entries(data).sort())).digest('hex');
-    expect(checksums(staging.objects)).toEqual([expected, expected, expected, expected]);
+    expect(checksums(staging.objects)).toEqual(Array(5).fill(expected));
 
     const env = loadEnvironment(REPO_ROOT, 'staging');
-    const changed = environmentApp({ ...env, runtime: { ...env.runtime, claimIdleMs: env.runtime.claimIdleMs + 1 } }, roleImages(env, tags)).chart.toJson() as KubeObject[];
+    const changed = environmentApp({ ...env, runtime: { ...env.runtime, claimIdleMs: env.runtime.claimIdleMs + 1 } }, workloadImages(env, tags)).chart.toJson() as KubeObject[];
     expect(new Set([...checksums(changed), expected]).size).toBe(2);
   });
 
@@ -89,13 +89,13 @@ describe('HiveChart', () => {
 
   it("labels every ServiceMonitor and the PrometheusRule with the environment's selector labels, whatever they are", () => {
     const monitoring = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule');
-    expect(monitoring(staging.objects)).toHaveLength(5);
+    expect(monitoring(staging.objects)).toHaveLength(6);
     for (const o of monitoring(staging.objects)) expect(o.metadata.labels, o.metadata.name).toMatchObject({ release: 'kube-prometheus-stack' });
 
     const selectorLabels = { prometheus: 'agents', 'example.com/team': 'platform' };
     const env = { ...staging.env, monitoring: { ...staging.env.monitoring, selectorLabels } };
-    const changed = monitoring(environmentApp(env, roleImages(env, tags)).chart.toJson() as KubeObject[]);
-    expect(changed).toHaveLength(5);
+    const changed = monitoring(environmentApp(env, workloadImages(env, tags)).chart.toJson() as KubeObject[]);
+    expect(changed).toHaveLength(6);
     for (const o of changed) {
       expect(o.metadata.labels, o.metadata.name).toMatchObject({ ...selectorLabels, 'app.kubernetes.io/part-of': 'agent-hive' });
       expect(o.metadata.labels!.release, o.metadata.name).toBeUndefined();
@@ -112,7 +112,7 @@ describe('HiveChart', () => {
       ]);
     }
     const env = { ...staging.env, monitoring: { ...staging.env.monitoring, configMapsInMonitoringNamespace: false } };
-    const off = environmentApp(env, roleImages(env, tags)).chart.toJson() as KubeObject[];
+    const off = environmentApp(env, workloadImages(env, tags)).chart.toJson() as KubeObject[];
     expect(outside(off, env)).toEqual([]);
     expect(off).toHaveLength(staging.objects.length - 2);
   });

@@ -12,6 +12,7 @@ const find = (objects: KubeObject[], kind: string, name: string) => objects.find
 const developer = (objects: KubeObject[]) => find(objects, 'Deployment', 'agent-developer');
 const agentContainer = (objects: KubeObject[]) => developer(objects).spec.template.spec.containers[0];
 const redisContainer = (objects: KubeObject[]) => find(objects, 'StatefulSet', 'redis').spec.template.spec.containers[0];
+const gatewayContainer = (objects: KubeObject[]) => find(objects, 'Deployment', 'hive-gateway').spec.template.spec.containers[0];
 
 /** For each rule: a realistic mistake, and the object the failure must name. */
 const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
@@ -48,8 +49,17 @@ const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
   QUOTA: { mutate: (o) => (find(o, 'ResourceQuota', 'agent-hive').spec.hard.pods = 3), names: 'spec.hard.pods' },
   'NP-DENY': { mutate: (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1), names: 'default-deny' },
   'NP-ALLOW': { mutate: (o) => find(o, 'NetworkPolicy', 'allow-dns').spec.egress.push({}), names: 'allow-all' },
+  'NP-TYPES': { mutate: (o) => (find(o, 'NetworkPolicy', 'gateway-to-data-stores').spec.policyTypes = ['Ingress']), names: 'lacks Egress' },
+  'NP-GATEWAY': {
+    mutate: (o) => find(o, 'NetworkPolicy', 'gateway-from-clients').spec.ingress[0].from.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } } }),
+    names: 'namespace default reaches',
+  },
   'NS-PSS': { mutate: (o) => (find(o, 'Namespace', 'agent-hive-staging').metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline'), names: 'Namespace' },
   'SECRET-REF': { mutate: (o) => agentContainer(o).env.push({ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-oops' }), names: 'ANTHROPIC_API_KEY' },
+  'SECRET-SCOPE': {
+    mutate: (o) => gatewayContainer(o).env.push({ name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'agent-hive-anthropic', key: 'api-key' } } }),
+    names: 'Deployment/agent-hive-staging/hive-gateway: reads Secret agent-hive-anthropic',
+  },
   'ENV-ORDER': {
     mutate: (o) => agentContainer(o).env.unshift({ name: 'REDIS_URL', value: 'redis://:$(REDIS_PASSWORD)@redis:6379' }),
     names: '$(REDIS_PASSWORD)',
@@ -78,6 +88,69 @@ describe('each policy check', () => {
       mutate(objects);
       const violations = POLICY_RULES[id](objects, environment);
       expect(violations.join('\n')).toContain(names);
+    });
+  }
+});
+
+/** Mistakes of the gateway's workload and network beyond the one per rule above: each rule must hold for it too. */
+const GATEWAY_MISTAKES: Array<{ rule: string; what: string; mutate: Mutation; names: string }> = [
+  { rule: 'PSS-NONROOT', what: 'the gateway as root', mutate: (o) => (gatewayContainer(o).securityContext.runAsUser = 0), names: 'hive-gateway' },
+  { rule: 'PSS-CAPS', what: 'a capability added to the gateway', mutate: (o) => (gatewayContainer(o).securityContext.capabilities.add = ['NET_RAW']), names: 'hive-gateway' },
+  {
+    rule: 'PSS-SECCOMP',
+    what: 'the gateway without seccomp',
+    mutate: (o) => {
+      delete gatewayContainer(o).securityContext.seccompProfile;
+      delete find(o, 'Deployment', 'hive-gateway').spec.template.spec.securityContext.seccompProfile;
+    },
+    names: 'hive-gateway',
+  },
+  { rule: 'RO-ROOTFS', what: 'a writable gateway root', mutate: (o) => (gatewayContainer(o).securityContext.readOnlyRootFilesystem = false), names: 'hive-gateway' },
+  { rule: 'RES-LIM', what: 'a gateway without memory limit', mutate: (o) => delete gatewayContainer(o).resources.limits, names: 'hive-gateway' },
+  { rule: 'PROBES', what: 'a gateway without readiness probe', mutate: (o) => delete gatewayContainer(o).readinessProbe, names: 'hive-gateway' },
+  { rule: 'IMG-PIN', what: 'the gateway on :latest', mutate: (o) => (gatewayContainer(o).image = 'registry.example.com/agent-base:latest'), names: 'hive-gateway' },
+  { rule: 'PDB', what: 'the gateway without PDB', mutate: (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'hive-gateway')), 1), names: 'hive-gateway' },
+  { rule: 'HPA-RANGE', what: 'a gateway HPA off its range', mutate: (o) => (find(o, 'HorizontalPodAutoscaler', 'hive-gateway').spec.minReplicas = 1), names: 'hive-gateway' },
+  { rule: 'MON-SM', what: 'the gateway unscraped', mutate: (o) => o.splice(o.indexOf(find(o, 'ServiceMonitor', 'hive-gateway')), 1), names: 'Service/agent-hive-staging/hive-gateway' },
+  {
+    rule: 'SECRET-REF',
+    // No password in it, so the variable's name alone must give it away.
+    what: 'a literal database URL',
+    mutate: (o) => Object.assign(gatewayContainer(o).env.find((e: any) => e.name === 'DATABASE_URL'), { valueFrom: undefined, value: 'postgres://hive@postgres:5432/agent_hive' }),
+    names: 'DATABASE_URL',
+  },
+  {
+    rule: 'NP-GATEWAY',
+    what: 'a client namespace the gateway no longer admits',
+    mutate: (o) => find(o, 'NetworkPolicy', 'gateway-from-clients').spec.ingress[0].from.shift(),
+    names: 'namespace agent-hive-clients-staging cannot reach',
+  },
+  {
+    rule: 'NP-GATEWAY',
+    what: 'the A2A port open to the whole namespace',
+    mutate: (o) => find(o, 'NetworkPolicy', 'gateway-from-clients').spec.ingress[0].from.push({ podSelector: {} }),
+    names: 'which is not a namespace by name',
+  },
+  {
+    rule: 'NP-GATEWAY',
+    what: 'agents given PostgreSQL egress again',
+    mutate: (o) => find(o, 'NetworkPolicy', 'agents-to-data-stores').spec.egress.push(structuredClone(find(o, 'NetworkPolicy', 'gateway-to-data-stores').spec.egress[1])),
+    names: 'Deployment/agent-hive-staging/agent-developer: NetworkPolicy/agent-hive-staging/agents-to-data-stores lets it reach PostgreSQL',
+  },
+  {
+    rule: 'NP-GATEWAY',
+    what: 'PostgreSQL admitting the agents',
+    mutate: (o) => find(o, 'NetworkPolicy', 'postgres-from-gateway').spec.ingress[0].from.push({ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'agent' } } }),
+    names: 'NetworkPolicy/agent-hive-staging/postgres-from-gateway: spec.ingress admits',
+  },
+];
+
+describe('the policy checks hold the gateway to the same rules', () => {
+  for (const { rule, what, mutate, names } of GATEWAY_MISTAKES) {
+    it(`${rule} reports ${what}`, () => {
+      const objects = structuredClone(staging.objects) as KubeObject[];
+      mutate(objects);
+      expect(POLICY_RULES[rule](objects, environment).join('\n')).toContain(names);
     });
   }
 });

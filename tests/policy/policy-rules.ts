@@ -1,4 +1,5 @@
-import { ENV, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { ENV, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
 import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
@@ -23,7 +24,53 @@ export const HPA_MIN_REPLICA_EXEMPTIONS: Readonly<Record<string, string>> = {
 /** What the product card fixes for production. */
 export const PRODUCT_CARD_RANGES = { architect: [1, 10], developer: [2, 25], qa: [1, 15] } as const;
 
-const CREDENTIAL_NAME = /(PASSWORD|SECRET|(^|_)TOKEN$|API_?KEY|CREDENTIAL|PRIVATE_KEY)/i;
+const CREDENTIAL_NAME = /(PASSWORD|SECRET|(^|_)TOKEN$|API_?KEY|CREDENTIAL|PRIVATE_KEY|DATABASE_URL)/i;
+
+/**
+ * Which components may read each Secret: least privilege. The gateway never
+ * gets the Anthropic key; only it gets its tokens and database URL.
+ */
+const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
+  [SECRETS.anthropic.name]: ['agent'],
+  [SECRETS.redis.name]: ['agent', 'gateway', 'redis'],
+  [SECRETS.postgres.name]: ['postgres'],
+  [SECRETS.gatewayTokens.name]: ['gateway'],
+  [SECRETS.gatewayDatabase.name]: ['gateway'],
+};
+
+const COMPONENT = 'app.kubernetes.io/component';
+const componentOf = (o: KubeObject) => o.metadata.labels?.[COMPONENT];
+
+/** Whether a NetworkPolicy pod selector (matchLabels and matchExpressions; {} selects every pod) selects pods labelled `labels`. */
+function podSelectorSelects(selector: any, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpressions = (selector?.matchExpressions ?? []).every((e: any) => {
+    if (e.operator === 'In') return e.values.includes(labels[e.key]);
+    if (e.operator === 'NotIn') return !e.values.includes(labels[e.key]);
+    if (e.operator === 'Exists') return e.key in labels;
+    return !(e.key in labels);
+  });
+  return byLabels && byExpressions;
+}
+
+/** The policies that apply to pods labelled `labels` in one direction (their policyTypes include it). */
+function policiesFor(objects: readonly KubeObject[], labels: Record<string, string>, direction: 'Ingress' | 'Egress'): KubeObject[] {
+  return byKind(objects, 'NetworkPolicy').filter((p) => (p.spec.policyTypes ?? []).includes(direction) && podSelectorSelects(p.spec.podSelector, labels));
+}
+
+/** Whether a rule's ports (none: every port) include `port`. */
+const rulePortsInclude = (rule: any, port: number) => !rule.ports || rule.ports.some((p: any) => p.port === port);
+
+/** The Secrets a pod reads: env, envFrom and volumes. */
+function secretsReadBy(pod: any): string[] {
+  return [
+    ...containersOf(pod).flatMap((c) => [
+      ...(c.env ?? []).map((e: any) => e.valueFrom?.secretKeyRef?.name),
+      ...(c.envFrom ?? []).map((e: any) => e.secretRef?.name),
+    ]),
+    ...(pod.volumes ?? []).flatMap((v: any) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((s: any) => s.secret?.name)]),
+  ].filter((name): name is string => name !== undefined);
+}
 const CREDENTIAL_VALUE = /(:\/\/[^/\s:@]+:[^/\s@]+@|sk-ant-|-----BEGIN)/;
 
 const forEachContainer = (objects: readonly KubeObject[], check: (c: any, pod: any, where: string) => string | undefined) =>
@@ -221,6 +268,14 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         }
         return problems;
       }),
+      ...(() => {
+        const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === 'hive-gateway');
+        if (!hpa) return ['Deployment hive-gateway: no HorizontalPodAutoscaler'];
+        const { minReplicas, maxReplicas } = env.gateway;
+        return hpa.spec.minReplicas === minReplicas && hpa.spec.maxReplicas === maxReplicas
+          ? []
+          : [`${describe(hpa)}: range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, environment says ${minReplicas}-${maxReplicas}`];
+      })(),
       ...hpas.flatMap((hpa) => {
         const problems: string[] = [];
         if (hpa.spec.minReplicas > hpa.spec.maxReplicas) problems.push(`${describe(hpa)}: minReplicas > maxReplicas`);
@@ -235,12 +290,15 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     ];
   },
 
+  // The gateway does its work itself, so CPU follows its load; agents wait on the LLM API.
   'HPA-WORK': (objects) =>
-    byKind(objects, 'HorizontalPodAutoscaler').flatMap((hpa) =>
-      (hpa.spec.metrics ?? []).some((m: any) => m.type === 'External' || m.type === 'Pods')
-        ? []
-        : [`${describe(hpa)}: spec.metrics has no External or Pods metric (scales on CPU alone)`],
-    ),
+    byKind(objects, 'HorizontalPodAutoscaler')
+      .filter((hpa) => componentOf(hpa) === 'agent')
+      .flatMap((hpa) =>
+        (hpa.spec.metrics ?? []).some((m: any) => m.type === 'External' || m.type === 'Pods')
+          ? []
+          : [`${describe(hpa)}: spec.metrics has no External or Pods metric (scales on CPU alone)`],
+      ),
 
   SINGLETON: (objects) => {
     const meta = byKind(objects, 'Deployment').find((d) => d.metadata.name === 'agent-meta');
@@ -333,6 +391,61 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     return problems;
   },
 
+  'NP-TYPES': (objects) =>
+    byKind(objects, 'NetworkPolicy').flatMap((p) => {
+      const types: string[] = p.spec.policyTypes ?? [];
+      if (types.length === 0) return [`${describe(p)}: spec.policyTypes is not set (Kubernetes then guesses the directions from the rules)`];
+      // Rules of a direction the policy does not declare are ignored: the allow silently does nothing.
+      return (['ingress', 'egress'] as const)
+        .filter((direction) => p.spec[direction] !== undefined && !types.includes(direction === 'ingress' ? 'Ingress' : 'Egress'))
+        .map((direction) => `${describe(p)}: has spec.${direction} rules, but spec.policyTypes lacks ${direction === 'ingress' ? 'Ingress' : 'Egress'}`);
+    }),
+
+  'NP-GATEWAY': (objects, env) => {
+    const gateway = byKind(objects, 'Deployment').find((d) => componentOf(d) === 'gateway');
+    if (!gateway) return ['Deployment hive-gateway: missing'];
+    const gatewayPods: Record<string, string> = gateway.spec.template.metadata.labels;
+    const problems: string[] = [];
+
+    // The A2A port: exactly the client namespaces, and the ingress controller's when there is an Ingress.
+    const expected = [...env.gateway.ingressNamespaces, ...(env.gateway.ingress ? [env.gateway.ingress.controllerNamespace] : [])];
+    const admitted = new Set<string>();
+    for (const p of policiesFor(objects, gatewayPods, 'Ingress')) {
+      for (const rule of (p.spec.ingress ?? []).filter((r: any) => rulePortsInclude(r, GATEWAY_PORT))) {
+        for (const peer of rule.from ?? [{}]) {
+          const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+          if (namespace && !peer.podSelector && !peer.ipBlock) admitted.add(namespace);
+          else problems.push(`${describe(p)}: spec.ingress admits ${JSON.stringify(peer)} to port ${GATEWAY_PORT}, which is not a namespace by name`);
+        }
+      }
+    }
+    for (const namespace of expected.filter((n) => !admitted.has(n))) problems.push(`NetworkPolicy: namespace ${namespace} cannot reach the gateway's port ${GATEWAY_PORT}`);
+    for (const namespace of [...admitted].filter((n) => !expected.includes(n))) {
+      problems.push(`NetworkPolicy: namespace ${namespace} reaches the gateway's port ${GATEWAY_PORT}, but is not in gateway.ingressNamespaces or the ingress controller's`);
+    }
+
+    // PostgreSQL holds the gateway's task history: no other workload reaches it, either way.
+    const postgresPort = env.postgres.mode === 'in-cluster' ? 5432 : env.postgres.port;
+    const postgresPods = { 'app.kubernetes.io/name': 'agent-hive', [COMPONENT]: 'postgres' };
+    const others = podWorkloads(objects)
+      .map(({ object }) => object)
+      .filter((o) => o !== gateway && componentOf(o) !== 'postgres');
+    for (const other of others) {
+      for (const p of policiesFor(objects, other.spec.template.metadata.labels, 'Egress')) {
+        if ((p.spec.egress ?? []).some((r: any) => rulePortsInclude(r, postgresPort))) {
+          problems.push(`${describe(other)}: ${describe(p)} lets it reach PostgreSQL (port ${postgresPort}); only the gateway may`);
+        }
+      }
+    }
+    for (const p of policiesFor(objects, postgresPods, 'Ingress')) {
+      for (const peer of (p.spec.ingress ?? []).flatMap((r: any) => r.from ?? [{}])) {
+        const admitsOther = !peer.podSelector || others.some((o) => podSelectorSelects(peer.podSelector, o.spec.template.metadata.labels));
+        if (admitsOther) problems.push(`${describe(p)}: spec.ingress admits ${JSON.stringify(peer)} to PostgreSQL; only the gateway may`);
+      }
+    }
+    return problems;
+  },
+
   'NS-PSS': (objects) =>
     byKind(objects, 'Namespace').flatMap((ns) =>
       ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted'
@@ -355,6 +468,17 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     ),
   ],
 
+  'SECRET-SCOPE': (objects) =>
+    podWorkloads(objects).flatMap(({ object, pod }) =>
+      [...new Set(secretsReadBy(pod))]
+        .filter((secret) => !(SECRET_READERS[secret] ?? []).includes(componentOf(object) ?? ''))
+        .map((secret) =>
+          SECRET_READERS[secret]
+            ? `${describe(object)}: reads Secret ${secret}, which only ${SECRET_READERS[secret].join(', ')} may read`
+            : `${describe(object)}: reads Secret ${secret}, which no component is listed to read`,
+        ),
+    ),
+
   'ENV-ORDER': (objects) =>
     forEachContainer(objects, (c, _pod, where) => {
       const names: string[] = (c.env ?? []).map((e: any) => e.name);
@@ -370,7 +494,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
   'MON-SM': (objects) => {
     const monitors = byKind(objects, 'ServiceMonitor');
     return byKind(objects, 'Service')
-      .filter((s) => s.metadata.labels?.['app.kubernetes.io/component'] === 'agent')
+      .filter((s) => ['agent', 'gateway'].includes(componentOf(s) ?? ''))
       .flatMap((service) => {
         const metricsPort = service.spec.ports.find((p: any) => p.port === METRICS_PORT);
         if (!metricsPort) return [`${describe(service)}: no port ${METRICS_PORT}`];

@@ -19,6 +19,21 @@ export interface Registered {
   retainOnDelete?: boolean;
 }
 
+/** A gateway tokens file as `hive token create` lines make it. */
+export const GATEWAY_TOKENS = `ci ${'a'.repeat(64)}\nnightly ${'b'.repeat(64)}\n`;
+
+/** The secret config of a stack, as `pulumi config set --secret` sets it; the database URL points at the stack's PostgreSQL. */
+export function stackSecrets(stack: string): Record<string, string> {
+  const postgresHost = stack === 'prod' ? 'postgres.prod.internal.example.com' : 'postgres';
+  return {
+    anthropicApiKey: 'sk-ant-pulumi-test',
+    redisPassword: 'redis-pass-test',
+    postgresPassword: 'pg-pass-test',
+    gatewayTokens: GATEWAY_TOKENS,
+    databaseUrl: `postgres://hive:pg-url-pass-test@${postgresHost}:5432/agent_hive`,
+  };
+}
+
 /** Pulumi's wire form of a secret value. */
 export const SECRET_SIG = { key: '4dabf18193072939515e22adb298388d', value: '1b47061264138c4ac30d75fd1eb44270' };
 
@@ -52,7 +67,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
   recordResourceOptions(resources);
   pulumi.runtime.setAllConfig(
     config,
-    Object.keys(config).filter((k) => /(ApiKey|Password)$/.test(k)),
+    Object.keys(config).filter((k) => /(ApiKey|Password|gatewayTokens|databaseUrl)$/.test(k)),
   );
   vi.resetModules();
   const program = (await import('../../infra/pulumi/main.js')) as Record<string, unknown>;

@@ -5,15 +5,15 @@ import { loadEnvironment } from '../../infra/environment/stack-files';
 import { describe as name, KubeObject, loadChartsOut } from '../support/manifests';
 import { REPO_ROOT } from '../support/repo';
 import { SECRETS_CHECKSUM_ANNOTATION } from '../../infra/pulumi/secrets-checksum';
-import { Registered, runProgram, SECRET_SIG, stackConfig } from './pulumi-harness';
+import { GATEWAY_TOKENS, Registered, runProgram, SECRET_SIG, stackConfig, stackSecrets } from './pulumi-harness';
 
-const SECRETS = { anthropicApiKey: 'sk-ant-pulumi-test', redisPassword: 'redis-pass-test', postgresPassword: 'pg-pass-test' };
 const kubernetesObjects = (resources: Registered[]) =>
   resources.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
 
 for (const stack of ['staging', 'prod']) {
   describe(`the Pulumi program for ${stack}`, async () => {
     const environment = loadEnvironment(REPO_ROOT, stack);
+    const SECRETS = stackSecrets(stack);
     const { resources, outputs } = await runProgram(stack, stackConfig(stack, SECRETS));
     const images = resources.filter((r) => r.type === 'docker:index/image:Image');
     const k8sObjects = kubernetesObjects(resources);
@@ -29,17 +29,19 @@ for (const stack of ['staging', 'prod']) {
       for (const role of images.filter((i) => i.name !== 'agent-base')) expect(role.inputs.build.args.BASE).toBe(base.inputs.imageName);
     });
 
-    it('runs every agent Deployment on exactly the image the stack built, by the digest its push produced', () => {
+    it('runs every agent Deployment on its role image and the gateway on the base image, each by the digest its push produced', () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
-      expect(deployments).toHaveLength(4);
+      expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway']);
+      const imageOf = (deployment: string) => images.find((i) => i.name === (deployment === 'hive-gateway' ? 'agent-base' : deployment))!;
       for (const d of deployments) {
-        const image = images.find((i) => i.name === d.inputs.metadata.name)!;
+        const image = imageOf(d.inputs.metadata.name);
         expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(image.state.repoDigest);
         expect(image.state.repoDigest).toMatch(/^[^:@]+(:\d+)?\/[^:@]+@sha256:[0-9a-f]{64}$/);
       }
-      expect(outputs.imageReferences).toEqual(
-        Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.state.repoDigest])),
-      );
+      expect(outputs.imageReferences).toEqual({
+        ...Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.state.repoDigest])),
+        gateway: imageOf('hive-gateway').state.repoDigest,
+      });
     });
 
     it("deploys into the stack's namespace with its HPA ranges, and exports no secret", () => {
@@ -49,21 +51,29 @@ for (const stack of ['staging', 'prod']) {
         const hpa = k8sObjects.find((r) => r.type === 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler' && r.inputs.metadata.name === `agent-${role}`)!;
         expect([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas]).toEqual([environment.roles[role].minReplicas, environment.roles[role].maxReplicas]);
       }
-      expect(outputs.deploymentNames).toEqual({ architect: 'agent-architect', developer: 'agent-developer', qa: 'agent-qa', meta: 'agent-meta' });
+      expect(outputs.deploymentNames).toEqual({ architect: 'agent-architect', developer: 'agent-developer', qa: 'agent-qa', meta: 'agent-meta', gateway: 'hive-gateway' });
       const exported = JSON.stringify(outputs);
       for (const secret of Object.values(SECRETS)) expect(exported).not.toContain(secret);
     });
 
     it('creates the Secrets from secret config, with their values marked secret', () => {
       const secrets = k8sObjects.filter((r) => r.type === 'kubernetes:core/v1:Secret');
-      const expected = environment.postgres.mode === 'in-cluster' ? ['agent-hive-anthropic', 'agent-hive-postgres', 'agent-hive-redis'] : ['agent-hive-anthropic', 'agent-hive-redis'];
+      const expected = [
+        'agent-hive-anthropic',
+        'agent-hive-gateway-database',
+        'agent-hive-gateway-tokens',
+        ...(environment.postgres.mode === 'in-cluster' ? ['agent-hive-postgres'] : []),
+        'agent-hive-redis',
+      ];
       expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(expected);
       for (const secret of secrets) {
         expect(secret.inputs.metadata.namespace).toBe(environment.namespace);
         expect(secret.inputs.stringData[SECRET_SIG.key], secret.name).toBe(SECRET_SIG.value);
       }
-      const anthropic = secrets.find((s) => s.inputs.metadata.name === 'agent-hive-anthropic')!;
-      expect(anthropic.inputs.stringData.value).toEqual({ 'api-key': SECRETS.anthropicApiKey });
+      const value = (name: string) => secrets.find((s) => s.inputs.metadata.name === name)!.inputs.stringData.value;
+      expect(value('agent-hive-anthropic')).toEqual({ 'api-key': SECRETS.anthropicApiKey });
+      expect(value('agent-hive-gateway-tokens')).toEqual({ tokens: GATEWAY_TOKENS });
+      expect(value('agent-hive-gateway-database')).toEqual({ url: SECRETS.databaseUrl });
     });
 
     it('annotates every workload that reads a Secret with a checksum of exactly those Secrets, revealing none', () => {
@@ -105,7 +115,7 @@ for (const stack of ['staging', 'prod']) {
 
 describe('the Pulumi program with allowNamespaceChange', () => {
   it('lets a namespace rename replace the Namespace, still retaining the old one and keeping the data stores protected', async () => {
-    const config = { ...stackConfig('staging', SECRETS), 'agent-hive:allowNamespaceChange': 'true' };
+    const config = { ...stackConfig('staging', stackSecrets('staging')), 'agent-hive:allowNamespaceChange': 'true' };
     const { resources } = await runProgram('staging', config);
     const namespace = resources.find((r) => r.type === 'kubernetes:core/v1:Namespace')!;
     expect(namespace).toMatchObject({ protect: false, retainOnDelete: true });
@@ -116,18 +126,27 @@ describe('the Pulumi program with allowNamespaceChange', () => {
 });
 
 describe('a rotated secret', () => {
-  it('rolls exactly the workloads that read it', async () => {
-    const checksums = async (secrets: typeof SECRETS) =>
-      Object.fromEntries(
-        kubernetesObjects((await runProgram('staging', stackConfig('staging', secrets))).resources)
-          .filter((r) => r.inputs?.spec?.template)
-          .map((r) => [r.name, r.inputs.spec.template.metadata.annotations?.[SECRETS_CHECKSUM_ANNOTATION]]),
-      );
+  const SECRETS = stackSecrets('staging');
+  const checksums = async (secrets: Record<string, string>) =>
+    Object.fromEntries(
+      kubernetesObjects((await runProgram('staging', stackConfig('staging', secrets))).resources)
+        .filter((r) => r.inputs?.spec?.template)
+        .map((r) => [r.name, r.inputs.spec.template.metadata.annotations?.[SECRETS_CHECKSUM_ANNOTATION]]),
+    );
+  const changedBy = async (rotated: Record<string, string>) => {
     const before = await checksums(SECRETS);
-    const after = await checksums({ ...SECRETS, redisPassword: 'rotated-redis-pass' });
-    const changed = Object.keys(before).filter((name) => before[name] !== after[name]).sort();
-    // The agents and Redis read the Redis password; PostgreSQL does not.
-    expect(changed).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'redis'].map((n) => `agent-hive-staging/${n}`));
+    const after = await checksums({ ...SECRETS, ...rotated });
+    return Object.keys(before).filter((name) => before[name] !== after[name]).sort();
+  };
+
+  it('rolls exactly the workloads that read it', async () => {
+    // The agents, the gateway and Redis read the Redis password; PostgreSQL does not.
+    expect(await changedBy({ redisPassword: 'rotated-redis-pass' })).toEqual(
+      ['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway', 'redis'].map((n) => `agent-hive-staging/${n}`),
+    );
+  });
+
+  it('rolls the gateway alone when a client token is added, though it reads the tokens as a mounted file', async () => {
+    expect(await changedBy({ gatewayTokens: `${GATEWAY_TOKENS}new-client ${'c'.repeat(64)}\n` })).toEqual(['agent-hive-staging/hive-gateway']);
   });
 });
-

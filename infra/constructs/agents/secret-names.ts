@@ -6,6 +6,10 @@ export const SECRETS = {
   anthropic: { name: 'agent-hive-anthropic', key: 'api-key' },
   redis: { name: 'agent-hive-redis', key: 'password' },
   postgres: { name: 'agent-hive-postgres', key: 'password' },
+  /** One `<client> <sha256 hex of its token>` line per gateway client, mounted as a file. */
+  gatewayTokens: { name: 'agent-hive-gateway-tokens', key: 'tokens' },
+  /** The gateway's PostgreSQL URL (DATABASE_URL), credentials included. */
+  gatewayDatabase: { name: 'agent-hive-gateway-database', key: 'url' },
 } as const;
 
 export type SecretRef = (typeof SECRETS)[keyof typeof SECRETS];

@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { METRICS_PORT } from '../../../agent-runtime/src/contract';
-import { Component, hiveLabels, selectorLabels } from '../workload/labels';
+import { GATEWAY_PORT, METRICS_PORT } from '../../../agent-runtime/src/contract';
+import { Component, componentsSelector, hiveLabels, selectorLabels } from '../workload/labels';
 
-/** Where agents reach a data store: pods of a component in the namespace, or a managed endpoint outside it. */
+/** Where a data store is reached: pods of a component in the namespace, or a managed endpoint outside it. */
 export type StoreEndpoint =
   | { readonly kind: 'in-cluster'; readonly component: Component; readonly port: number }
   | { readonly kind: 'external'; readonly cidr: string; readonly port: number };
@@ -19,7 +19,18 @@ export interface HiveNetworkPoliciesProps {
   readonly llmApiHost: string;
   readonly redis: StoreEndpoint;
   readonly postgres: StoreEndpoint;
+  /** Namespaces whose pods may call the gateway's A2A port: its clients, and the ingress controller's if there is an Ingress. */
+  readonly gatewayClientNamespaces: readonly string[];
 }
+
+/** The workloads that talk to the data stores. */
+type StoreClient = 'agents' | 'gateway';
+
+/**
+ * Who may use which data store: the agents only the task streams in Redis; the
+ * gateway those and the task history in PostgreSQL.
+ */
+const STORE_CLIENTS: Record<'redis' | 'postgres', readonly StoreClient[]> = { redis: ['agents', 'gateway'], postgres: ['gateway'] };
 
 /** Ranges an agent must never reach over its HTTPS rule: the cluster, the node network, cloud metadata. */
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'];
@@ -34,11 +45,14 @@ export class HiveNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: HiveNetworkPoliciesProps) {
     super(scope, id);
     const agents = { matchLabels: selectorLabels('agent') };
+    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents, gateway: { matchLabels: selectorLabels('gateway') } };
+    const stores = { redis: props.redis, postgres: props.postgres };
     const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, name, {
         metadata: { name, namespace: props.namespace, labels: hiveLabels('network') },
         spec,
       });
+    const fromNamespace = (name: string): k8s.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
 
     policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
 
@@ -48,30 +62,39 @@ export class HiveNetworkPolicies extends Construct {
       egress: [{ to: [DNS_PEER], ports: [port(53, 'UDP'), port(53, 'TCP')] }],
     });
 
-    policy('agents-to-data-stores', {
-      podSelector: agents,
-      policyTypes: ['Egress'],
-      egress: [props.redis, props.postgres].map((store) => ({ to: [storePeer(store)], ports: [port(store.port)] })),
-    });
+    for (const client of ['agents', 'gateway'] as const) {
+      const used = (Object.keys(stores) as Array<keyof typeof stores>).filter((store) => STORE_CLIENTS[store].includes(client));
+      policy(`${client}-to-data-stores`, {
+        podSelector: workloads[client],
+        policyTypes: ['Egress'],
+        egress: used.map((store) => ({ to: [storePeer(stores[store])], ports: [port(stores[store].port)] })),
+      });
+    }
 
-    for (const [name, store] of [['redis', props.redis], ['postgres', props.postgres]] as const) {
+    for (const [name, store] of Object.entries(stores) as Array<[keyof typeof stores, StoreEndpoint]>) {
       if (store.kind !== 'in-cluster') continue;
-      policy(`${name}-from-agents`, {
+      const clients = STORE_CLIENTS[name];
+      policy(`${name}-from-${clients.join('-and-')}`, {
         podSelector: { matchLabels: selectorLabels(store.component) },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: agents }], ports: [port(store.port)] }],
+        ingress: [{ from: clients.map((client) => ({ podSelector: workloads[client] })), ports: [port(store.port)] }],
+      });
+    }
+
+    // A rule with no peers would admit everyone: with no client namespace there is no rule at all.
+    if (props.gatewayClientNamespaces.length > 0) {
+      policy('gateway-from-clients', {
+        podSelector: workloads.gateway,
+        policyTypes: ['Ingress'],
+        ingress: [{ from: props.gatewayClientNamespaces.map(fromNamespace), ports: [port(GATEWAY_PORT)] }],
       });
     }
 
     policy('metrics-from-monitoring', {
-      podSelector: agents,
+      // Every runtime process serves its metrics on the same port: the agents and the gateway.
+      podSelector: componentsSelector(['agent', 'gateway']),
       policyTypes: ['Ingress'],
-      ingress: [
-        {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } } }],
-          ports: [port(METRICS_PORT)],
-        },
-      ],
+      ingress: [{ from: [fromNamespace(props.monitoringNamespace)], ports: [port(METRICS_PORT)] }],
     });
 
     if (props.egress === 'cidr') {
