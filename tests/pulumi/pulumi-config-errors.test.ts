@@ -48,7 +48,8 @@ describe('the Pulumi program rejects bad stack config', () => {
   it.each([
     ['a token stored instead of its line', { gatewayTokens: 'hive_tok_0123456789abcdef' }, "agent-hive:gatewayTokens line 1 is not '<client> <sha256 hex>'"],
     ['no client at all', { gatewayTokens: '\n\n' }, 'agent-hive:gatewayTokens has no client'],
-    ['a client twice', { gatewayTokens: `ci ${'a'.repeat(64)}\nci ${'b'.repeat(64)}\n` }, 'agent-hive:gatewayTokens line 2 names the client of line 1 again'],
+    ['a client name the gateway refuses', { gatewayTokens: `# CI\nci/nightly ${'a'.repeat(64)}\n` }, "agent-hive:gatewayTokens line 2 is not '<client> <sha256 hex>'"],
+    ['one token for two clients', { gatewayTokens: `ci ${'a'.repeat(64)}\nnightly ${'a'.repeat(64)}\n` }, 'agent-hive:gatewayTokens line 2 repeats the token of line 1'],
     ['a database URL in libpq key=value form', { databaseUrl: 'host=postgres user=hive password=secret dbname=agent_hive' }, 'agent-hive:databaseUrl is not a URL'],
     ['a database URL of another scheme', { databaseUrl: 'mysql://hive:secret@postgres:5432/agent_hive' }, 'agent-hive:databaseUrl must use postgres: or postgresql:'],
     [
@@ -59,6 +60,11 @@ describe('the Pulumi program rejects bad stack config', () => {
     ['a database URL on another port', { databaseUrl: 'postgres://hive:secret@postgres.prod.internal.example.com:6432/agent_hive' }, 'agent-hive:databaseUrl must use port 5432'],
   ])('stops on %s, naming the key and the problem but not the value', async (_what, changes, message) => {
     expect(await secretConfigError('prod', changes)).toContain(message);
+  });
+
+  it('accepts comments, blank lines and two tokens of one client (while one replaces the other) in the tokens file', async () => {
+    const gatewayTokens = `# CI, rotated on 2025-01-01\nci ${'a'.repeat(64)}\n\nci\t${'b'.repeat(64)}\n`;
+    await expect(runProgram('staging', stackConfig('staging', { ...SECRETS, gatewayTokens }))).resolves.toBeDefined();
   });
 
   it("accepts the in-cluster PostgreSQL by any of its Service's names", async () => {
