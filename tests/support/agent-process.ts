@@ -6,6 +6,7 @@ import { freePort } from './free-port';
 import { REPO_ROOT } from './repo';
 
 export const ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'main.js');
+export const GATEWAY_ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'gateway.js');
 
 export interface AgentLogLine {
   level: string;
@@ -13,7 +14,7 @@ export interface AgentLogLine {
   [field: string]: unknown;
 }
 
-/** An agent started through the real entry point, as a child process. */
+/** An agent (or the gateway) started through its real entry point, as a child process. */
 export class AgentProcess {
   readonly logs: AgentLogLine[] = [];
   stdout = '';
@@ -37,7 +38,7 @@ export class AgentProcess {
   }
 
   /** Starts an agent; `env` overrides the defaults (free ports, a fresh workspace, a fast claim timeout). */
-  static async start(env: Record<string, string>): Promise<AgentProcess> {
+  static async start(env: Record<string, string>, entryPoint = ENTRY_POINT): Promise<AgentProcess> {
     const healthPort = await freePort();
     const metricsPort = await freePort();
     const fullEnv: Record<string, string> = {
@@ -51,7 +52,7 @@ export class AgentProcess {
       HIVE_SHUTDOWN_GRACE_MS: '5000',
       ...env,
     };
-    const child = spawn(process.execPath, [ENTRY_POINT], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entryPoint], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     return new AgentProcess(child, Number(fullEnv.HIVE_HEALTH_PORT), Number(fullEnv.HIVE_METRICS_PORT), fullEnv);
   }
 

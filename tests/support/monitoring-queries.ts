@@ -32,8 +32,9 @@ export function dashboardTargets(objects: readonly KubeObject[]): QueryUse[] {
     .filter((cm) => cm.metadata.labels?.grafana_dashboard === '1')
     .flatMap((cm) =>
       Object.values(cm.data as Record<string, string>).flatMap((json) =>
+        // Row headers have no targets.
         (JSON.parse(json).panels as any[]).flatMap((panel) =>
-          panel.targets.map((t: any) => ({ where: `${describe(cm)} panel '${panel.title}'`, expr: t.expr as string })),
+          (panel.targets ?? []).map((t: any) => ({ where: `${describe(cm)} panel '${panel.title}'`, expr: t.expr as string })),
         ),
       ),
     );

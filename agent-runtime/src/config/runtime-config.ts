@@ -1,6 +1,9 @@
-import { AgentRole, AGENT_ROLES, DEFAULT_KEY_PREFIX, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT } from '../contract';
+import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT } from '../contract';
 import { LogLevel } from '../log/logger';
 import { ConfigError } from './config-error';
+import { Env, integer, keyPrefix, logLevel, required, url } from './env-values';
+
+export { redactUrl } from './env-values';
 
 export interface RuntimeConfig {
   /** Which task stream this agent serves (HIVE_ROLE). */
@@ -52,53 +55,9 @@ export interface RuntimeConfig {
   readonly logLevel: LogLevel;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') throw new ConfigError(`Expected \`${name}\` to be set`);
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${raw}\``);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`Expected \`${name}\` to be one of ${values.join(', ')}, got \`${raw}\``);
-  return raw as T;
-}
-
-function url(env: Env, name: string, protocols: string[], value = env[name]): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(`Expected \`${name}\` to be a URL, got \`${redactUrl(value)}\``);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`Expected \`${name}\` to use ${protocols.join(' or ')}, got \`${parsed.protocol}\``);
-  }
-  return value;
-}
-
 /** The values that must never leave the process: logs and results redact them. */
 export function configSecrets(config: RuntimeConfig): string[] {
   return [config.anthropicApiKey, config.redisPassword ?? ''].filter(Boolean);
-}
-
-/** A URL with any password replaced, for messages and logs. */
-export function redactUrl(value: string): string {
-  return value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
 /**
@@ -132,17 +91,14 @@ export function loadConfig(env: Env): RuntimeConfig {
     maxTokens: integer(env, ENV.maxTokens, 200_000, 1),
     streamMaxLength: integer(env, ENV.streamMaxLength, 100_000, 100),
     eventLoopBlockMs: integer(env, ENV.eventLoopBlockMs, 5_000, 100),
-    keyPrefix: env[ENV.keyPrefix] || DEFAULT_KEY_PREFIX,
+    keyPrefix: keyPrefix(env),
     checkpointMaxBytes: integer(env, ENV.checkpointMaxBytes, 8 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     resultTtlSeconds: integer(env, ENV.resultTtlSeconds, 7 * 24 * 3600, 60),
     breakerFailures: integer(env, ENV.breakerFailures, 3, 1, 1000),
     breakerOpenMs: integer(env, ENV.breakerOpenMs, 5_000, 10),
     breakerMaxOpenMs: integer(env, ENV.breakerMaxOpenMs, 300_000, 10),
-    logLevel: oneOf(env, ENV.logLevel, ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: logLevel(env),
   };
-  if (!/^[\w.:{}-]{1,64}$/.test(config.keyPrefix)) {
-    throw new ConfigError(`Expected \`${ENV.keyPrefix}\` to be 1-64 letters, digits or '_.:{}-', got \`${config.keyPrefix}\``);
-  }
   if (config.breakerMaxOpenMs < config.breakerOpenMs) {
     throw new ConfigError(`Expected \`${ENV.breakerMaxOpenMs}\` (${config.breakerMaxOpenMs}) to be >= \`${ENV.breakerOpenMs}\` (${config.breakerOpenMs})`);
   }

@@ -6,7 +6,7 @@ import { RedisClient } from './redis-connections';
 const SCRIPTS = {
   hiveBegin: { file: 'begin', keys: 3 },
   hiveComplete: { file: 'complete', keys: 6 },
-  hiveDeadLetter: { file: 'dead-letter', keys: 5 },
+  hiveDeadLetter: { file: 'dead-letter', keys: 6 },
   hiveRenew: { file: 'renew', keys: 1 },
   hiveRelease: { file: 'release', keys: 1 },
   hiveReclaim: { file: 'reclaim', keys: 1 },

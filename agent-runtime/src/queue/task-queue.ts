@@ -178,6 +178,7 @@ export class TaskQueue {
       keys.results,
       keys.result(taskId ?? ''),
       keys.checkpoint(taskId ?? ''),
+      keys.events(taskId ?? ''),
       this.group,
       entry.entryId,
       taskId ?? '',

@@ -1,0 +1,172 @@
+import type { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, ListTasksResponse, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
+import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError } from '@a2a-js/sdk/errors';
+import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import { randomUUID } from 'node:crypto';
+import { AgentRole } from '../contract';
+import { Logger } from '../log/logger';
+import { finishedTask, isTerminal, metadataOf, submittedTask, withProgress, workingStatus } from './a2a-task';
+import { clientOf } from './client-user';
+import { EventFollower } from './event-follower';
+import { FleetChannel } from './fleet-channel';
+import { GatewayMetrics } from './gateway-metrics';
+import { BudgetCaps, messageToPayload } from './message-to-payload';
+import { TaskHistory } from './task-history';
+
+export interface HiveRequestHandlerDeps {
+  readonly card: AgentCard;
+  readonly history: TaskHistory;
+  readonly channel: FleetChannel;
+  readonly follower: EventFollower;
+  readonly caps: BudgetCaps;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** Aborts open streams and blocking calls when the gateway shuts down. */
+  readonly closing: AbortSignal;
+  /** How long CancelTask waits for the agent to stop before it answers with the task as it is. @default 10000 */
+  readonly cancelWaitMs?: number;
+}
+
+/**
+ * A2A for one role, over the fleet: a message becomes a task on the role's
+ * stream, the task lives in the task history (owner-scoped: another client's
+ * task is "not found"), and its progress and result come from Redis, so any
+ * gateway replica can answer for any task.
+ */
+export class HiveRequestHandler implements A2ARequestHandler {
+  constructor(
+    private readonly role: AgentRole,
+    private readonly deps: HiveRequestHandlerDeps,
+  ) {}
+
+  async getAgentCard(): Promise<AgentCard> {
+    return this.deps.card;
+  }
+
+  async getAuthenticatedExtendedAgentCard(): Promise<AgentCard> {
+    throw new ExtendedAgentCardNotConfiguredError();
+  }
+
+  /** Blocks until the task ends unless `configuration.returnImmediately` (A2A 1.0). */
+  async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Message | Task> {
+    const task = await this.submit(params, context);
+    if (params.configuration?.returnImmediately) return task;
+    for await (const _ of this.deps.follower.follow(task.id, '0-0', this.deps.closing));
+    return this.current(task.id, context);
+  }
+
+  async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse> {
+    const task = await this.submit(params, context);
+    yield { payload: { $case: 'task', value: task } };
+    yield* this.updates(task, '0-0', context);
+  }
+
+  async *resubscribe(params: SubscribeToTaskRequest, context: ServerCallContext): AsyncGenerator<StreamResponse> {
+    const stored = await this.stored(params.id, context);
+    if (isTerminal(stored)) {
+      yield { payload: { $case: 'task', value: stored } };
+      return;
+    }
+    const progress = await this.deps.channel.progress(stored.id);
+    yield { payload: { $case: 'task', value: withProgress(stored, progress.turns) } };
+    if (progress.done) yield* this.final(stored.id, context);
+    else yield* this.updates(stored, progress.lastId, context);
+  }
+
+  async getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
+    return withHistoryLength(await this.current(params.id, context), params.historyLength);
+  }
+
+  async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    const page = await this.deps.history.store.list(params, context);
+    const tasks = await Promise.all(page.tasks.map((task) => (isTerminal(task) ? task : this.refresh(task))));
+    return { ...page, tasks: tasks.map((task) => withHistoryLength(task, params.historyLength)) };
+  }
+
+  /**
+   * Asks the agent to stop at its next turn boundary (or the agent that picks
+   * the task up to stop before its first call), waits a little for it, and
+   * answers with the task as it is then.
+   */
+  async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
+    const task = await this.current(params.id, context);
+    if (isTerminal(task)) throw new TaskNotCancelableError(`task ${task.id} has already ended (${task.status?.state})`);
+    await this.deps.channel.requestCancel(task.id);
+    this.deps.logger.info('cancel requested', { taskId: task.id, client: clientOf(context) });
+    const waited = AbortSignal.any([this.deps.closing, AbortSignal.timeout(this.deps.cancelWaitMs ?? 10_000)]);
+    for await (const _ of this.deps.follower.follow(task.id, '0-0', waited));
+    return this.current(task.id, context);
+  }
+
+  async createTaskPushNotificationConfig(): Promise<never> {
+    throw new PushNotificationNotSupportedError();
+  }
+
+  async getTaskPushNotificationConfig(): Promise<never> {
+    throw new PushNotificationNotSupportedError();
+  }
+
+  async listTaskPushNotificationConfigs(): Promise<never> {
+    throw new PushNotificationNotSupportedError();
+  }
+
+  async deleteTaskPushNotificationConfig(): Promise<void> {
+    throw new PushNotificationNotSupportedError();
+  }
+
+  /** Validates, records, then enqueues: a task the fleet may work on is always in the history first. */
+  private async submit(params: SendMessageRequest, context: ServerCallContext): Promise<Task> {
+    const client = clientOf(context);
+    const payload = messageToPayload(params.message, this.deps.caps);
+    const id = randomUUID();
+    const task = submittedTask(id, params.message!.contextId || randomUUID(), params.message!, { role: this.role, client, ...(payload.title ? { title: payload.title } : {}) });
+    await this.deps.history.store.save(task, context);
+    try {
+      await this.deps.channel.submit(id, this.role, payload, client);
+    } catch (error) {
+      const reason = `the task could not be enqueued: ${(error as Error).message}`;
+      await this.deps.history.store.save(finishedTask(task, 'failed', { text: '', files: {}, usage: { input_tokens: 0, output_tokens: 0 }, turns: 0, error: reason }, []), context);
+      throw new Error(reason);
+    }
+    this.deps.metrics.tasks.inc({ role: this.role, client });
+    this.deps.logger.info('task accepted', { taskId: id, role: this.role, client });
+    return task;
+  }
+
+  /** Progress as status updates, then the files and the final status. */
+  private async *updates(task: Task, fromId: string, context: ServerCallContext): AsyncGenerator<StreamResponse> {
+    for await (const event of this.deps.follower.follow(task.id, fromId, this.deps.closing)) {
+      if (event.type === 'turn') yield { payload: { $case: 'statusUpdate', value: workingStatus(task, event.turn) } };
+      else yield* this.final(task.id, context);
+    }
+  }
+
+  private async *final(taskId: string, context: ServerCallContext): AsyncGenerator<StreamResponse> {
+    const done = await this.current(taskId, context);
+    for (const artifact of done.artifacts) {
+      yield { payload: { $case: 'artifactUpdate', value: { taskId, contextId: done.contextId, artifact, append: false, lastChunk: true, metadata: undefined } } };
+    }
+    yield { payload: { $case: 'statusUpdate', value: { taskId, contextId: done.contextId, status: done.status, metadata: { ...metadataOf(done) } } } };
+  }
+
+  private async stored(taskId: string, context: ServerCallContext): Promise<Task> {
+    const task = await this.deps.history.store.load(taskId, context);
+    if (!task) throw new TaskNotFoundError(`task ${taskId} not found`);
+    return task;
+  }
+
+  /** The task as it stands: the history's copy, brought up to date from Redis while unfinished. */
+  private async current(taskId: string, context: ServerCallContext): Promise<Task> {
+    const task = await this.stored(taskId, context);
+    return isTerminal(task) ? task : this.refresh(task);
+  }
+
+  private async refresh(stored: Task): Promise<Task> {
+    const [result, progress] = await Promise.all([this.deps.channel.result(stored.id), this.deps.channel.progress(stored.id)]);
+    return result ? finishedTask(stored, result.outcome, result.output, progress.turns) : withProgress(stored, progress.turns);
+  }
+}
+
+/** A2A's historyLength: the most recent messages only; unset means all. */
+function withHistoryLength(task: Task, historyLength: number | undefined): Task {
+  return historyLength === undefined ? task : { ...task, history: historyLength === 0 ? [] : task.history.slice(-historyLength) };
+}

@@ -1,0 +1,87 @@
+import type { Message } from '@a2a-js/sdk';
+import { RequestMalformedError } from '@a2a-js/sdk/errors';
+import { isAbsolute, normalize } from 'node:path';
+import { TaskPayload } from '../queue/task-entry';
+
+/** The most a task's budget may ask for: the agents' own limits. */
+export interface BudgetCaps {
+  readonly maxTurns: number;
+  readonly maxTokens: number;
+}
+
+/**
+ * An A2A message as a task payload: text parts without a file name are the
+ * instructions; text parts with one, and raw parts, seed the workspace; one
+ * optional data part carries `title` and `budget`. Anything else is refused
+ * with the reason, before anything is enqueued.
+ */
+export function messageToPayload(message: Message | undefined, caps: BudgetCaps): TaskPayload {
+  if (!message || !Array.isArray(message.parts) || message.parts.length === 0) throw invalid('the message has no parts');
+  if (message.taskId) throw invalid('each message starts a new task: a message may not name an existing taskId');
+  const instructions: string[] = [];
+  const files: Record<string, string> = {};
+  const binaryFiles: Record<string, string> = {};
+  let options: { title?: string; budget?: TaskPayload['budget'] } = {};
+  for (const [index, part] of message.parts.entries()) {
+    const content = part.content;
+    const where = `parts[${index}]`;
+    switch (content?.$case) {
+      case 'text':
+        if (part.filename) files[workspacePath(part.filename, where, files, binaryFiles)] = content.value;
+        else instructions.push(content.value);
+        break;
+      case 'raw':
+        binaryFiles[workspacePath(part.filename, where, files, binaryFiles)] = Buffer.from(content.value).toString('base64');
+        break;
+      case 'data':
+        options = taskOptions(content.value, where, caps);
+        break;
+      case 'url':
+        throw invalid(`${where}: file URLs are not fetched; send the file's bytes in a raw part`);
+      default:
+        throw invalid(`${where}: a part needs text, raw bytes or data`);
+    }
+  }
+  const text = instructions.join('\n\n').trim();
+  if (text === '') throw invalid('the message has no instructions: add a text part without a filename');
+  return {
+    instructions: text,
+    ...(options.title ? { title: options.title } : {}),
+    ...(Object.keys(files).length ? { files } : {}),
+    ...(Object.keys(binaryFiles).length ? { binaryFiles } : {}),
+    ...(options.budget ? { budget: options.budget } : {}),
+  };
+}
+
+function taskOptions(value: unknown, where: string, caps: BudgetCaps): { title?: string; budget?: TaskPayload['budget'] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${where}: the data part must be an object with title and budget`);
+  const { title, budget, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw invalid(`${where}: unknown field ${unknown.map((k) => `'${k}'`).join(', ')} (a data part carries title and budget)`);
+  if (title !== undefined && (typeof title !== 'string' || title.length > 200)) throw invalid(`${where}.title must be a string of at most 200 characters`);
+  if (budget === undefined) return { title };
+  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) throw invalid(`${where}.budget must be an object with maxTurns and maxTokens`);
+  const { maxTurns, maxTokens, ...other } = budget as Record<string, unknown>;
+  if (Object.keys(other).length) throw invalid(`${where}.budget: unknown field ${Object.keys(other).map((k) => `'${k}'`).join(', ')}`);
+  return { title, budget: { maxTurns: capped(maxTurns, caps.maxTurns, `${where}.budget.maxTurns`), maxTokens: capped(maxTokens, caps.maxTokens, `${where}.budget.maxTokens`) } };
+}
+
+function capped(value: unknown, cap: number, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 1) throw invalid(`${where} must be an integer >= 1`);
+  if ((value as number) > cap) throw invalid(`${where} is ${value}, over the role's cap of ${cap}`);
+  return value as number;
+}
+
+/** A file name as a path inside the workspace; the agent checks again against symlinks. */
+function workspacePath(filename: string | undefined, where: string, ...taken: Array<Record<string, string>>): string {
+  if (!filename) throw invalid(`${where}: a file part needs a filename`);
+  const path = normalize(filename);
+  if (isAbsolute(path) || path === '..' || path.startsWith('../') || path === '.') throw invalid(`${where}: filename '${filename}' is outside the workspace`);
+  if (taken.some((files) => path in files)) throw invalid(`${where}: filename '${filename}' appears twice`);
+  return path;
+}
+
+function invalid(message: string): Error {
+  return new RequestMalformedError(message);
+}
