@@ -45,6 +45,8 @@ export function useGateway(database: 'sqlite' | 'postgres'): GatewayFixture {
   const gateways: AgentProcess[] = [];
   let postgres: PostgresServer | undefined;
   let databases = 0;
+  /** The test's task history, shared by the gateways it starts. */
+  let history: Record<string, string> | undefined;
 
   beforeAll(async () => {
     if (database === 'postgres') postgres = await PostgresServer.start();
@@ -55,6 +57,7 @@ export function useGateway(database: 'sqlite' | 'postgres'): GatewayFixture {
   });
   afterEach(async () => {
     await Promise.all(gateways.splice(0).map((g) => g.stop()));
+    history = undefined;
   });
 
   return {
@@ -69,7 +72,7 @@ export function useGateway(database: 'sqlite' | 'postgres'): GatewayFixture {
     async startGateway(env = {}) {
       const port = await freePort();
       // A fresh history per test: a new SQLite file, or a new PostgreSQL database.
-      const history: Record<string, string> = postgres ? { DATABASE_URL: await newDatabase(postgres, `t${++databases}`) } : { HIVE_GATEWAY_SQLITE_PATH: join(dir, `history-${++databases}.db`) };
+      history ??= postgres ? { DATABASE_URL: await newDatabase(postgres, `t${++databases}`) } : { HIVE_GATEWAY_SQLITE_PATH: join(dir, `history-${++databases}.db`) };
       const gateway = await AgentProcess.start(
         { REDIS_URL: hive.redis.url, HIVE_GATEWAY_PORT: String(port), HIVE_GATEWAY_TOKENS_FILE: tokensFile, HIVE_PUBLIC_URL: `http://127.0.0.1:${port}`, POD_NAME: `gateway-${gateways.length}`, ...history, ...env },
         GATEWAY_ENTRY_POINT,
