@@ -9,6 +9,7 @@ import { ruleGroups } from '../support/monitoring-queries';
 import { runPromtool } from '../support/promtool';
 import { REPO_ROOT } from '../support/repo';
 import { alertCases, promtoolTestFile } from './alert-cases';
+import { gatewayAlertCases } from './gateway-alert-cases';
 
 const work = mkdtempSync(join(tmpdir(), 'hive-promtool-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -27,12 +28,12 @@ describe('MON-PROMQL: promtool', () => {
       expect(result.ok).toBe(true);
     });
 
-    it(`proves with 'promtool test rules' that each SLA alert of ${env} fires on a bad series and stays quiet on a good one`, () => {
+    it(`proves with 'promtool test rules' that each SLA and gateway alert of ${env} fires on a bad series and stays quiet on a good one`, () => {
       // promtool compares rendered annotations exactly; these tests are about expressions,
       // so the rules keep everything but their annotations (MON-RULES checks those).
       const bare = groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _annotations, ...rule }) => rule) }));
       writeFileSync(join(work, `${env}.bare-rules.yaml`), stringify({ groups: bare }));
-      const cases = alertCases(environment);
+      const cases = [...alertCases(environment), ...gatewayAlertCases(environment)];
       writeFileSync(join(work, `${env}.test.yaml`), stringify(promtoolTestFile(`${env}.bare-rules.yaml`, cases)));
 
       const alertNames = new Set(groups.flatMap((g) => g.rules.map((r) => r.alert)));
@@ -55,5 +56,9 @@ describe('MON-PROMQL: promtool', () => {
     const wrong = { ...quiet, expected: [{ role: 'qa', severity: 'warning' }] };
     writeFileSync(join(work, 'wrong.test.yaml'), stringify(promtoolTestFile('wrong.rules.yaml', [wrong])));
     expect(run(['test', 'rules', 'wrong.test.yaml']).ok).toBe(false);
+    // And for a gateway alert: streams do not count, so they must not fire it.
+    const streams = gatewayAlertCases(environment).find((c) => c.name.startsWith('long streams'))!;
+    writeFileSync(join(work, 'wrong-gateway.test.yaml'), stringify(promtoolTestFile('wrong.rules.yaml', [{ ...streams, expected: [{ method: 'SubscribeToTask', severity: 'warning' }] }])));
+    expect(run(['test', 'rules', 'wrong-gateway.test.yaml']).ok).toBe(false);
   });
 });

@@ -120,6 +120,15 @@ const GATEWAY_MISTAKES: Array<{ rule: string; what: string; mutate: Mutation; na
     names: 'DATABASE_URL',
   },
   {
+    rule: 'MON-CONTRACT',
+    what: 'a gateway alert on a metric the gateway does not emit',
+    mutate: (o) => {
+      const rule = find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[1].rules[0];
+      rule.expr = rule.expr.replaceAll('hive_gateway_requests_total', 'hive_gateway_request_total');
+    },
+    names: 'alert HiveGatewayErrorRateHigh: uses hive_gateway_request_total',
+  },
+  {
     rule: 'NP-GATEWAY',
     what: 'a client namespace the gateway no longer admits',
     mutate: (o) => find(o, 'NetworkPolicy', 'gateway-from-clients').spec.ingress[0].from.shift(),

@@ -1,4 +1,4 @@
-import { ENV, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
@@ -539,7 +539,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     }),
 
   'MON-CONTRACT': (objects) => {
-    const emitted = new Set(Object.values(METRICS).flatMap(contractSeriesNames));
+    const emitted = new Set([...Object.values(METRICS), ...Object.values(GATEWAY_METRICS)].flatMap(contractSeriesNames));
     const served = new Map(adapterRules(objects).map(({ rule }) => [rule.name.as, rule]));
     const fromQueries = allQueries(objects).flatMap((use) =>
       metricNames(use.expr ?? '')

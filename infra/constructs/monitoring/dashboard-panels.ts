@@ -26,11 +26,15 @@ const CIRCUIT_STATES: PanelState[] = (Object.keys(CIRCUIT_COLORS) as CircuitStat
   color: CIRCUIT_COLORS[text],
 }));
 
+/** A quantile of a histogram over 5 minutes, per `by`, in one namespace. */
+export function histogramQuantile(q: number, metric: string, by: string, namespace: string): string {
+  return `histogram_quantile(${q}, sum by (${by}, le) (rate(${metric}_bucket{namespace="${namespace}"}[5m])))`;
+}
+
 /** The panels of the Agent Hive dashboard; queries use contract metrics only. */
 export function dashboardPanels(namespace: string): PanelSpec[] {
   const ns = `namespace="${namespace}"`;
-  const quantile = (q: number, metric: string, by: string) =>
-    `histogram_quantile(${q}, sum by (${by}, le) (rate(${metric}_bucket{${ns}}[5m])))`;
+  const quantile = (q: number, metric: string, by: string) => histogramQuantile(q, metric, by, namespace);
   return [
     { title: 'Ready agents', unit: 'short', targets: [{ expr: `sum by (role) (${METRICS.agentReady}{${ns}})`, legend: '{{role}}' }] },
     {
