@@ -100,6 +100,26 @@ describe('schemas', () => {
     expect(() => validate(cilium)).toThrow(/toFQDN/);
   });
 
+  it("checks the gateway's objects too: an unknown Ingress field, a wrong type in its Deployment and an unknown ServiceMonitor field fail", () => {
+    const staging = loadChartsOut().find((e) => e.env === 'staging')!.objects;
+    const gateway = (kind: string) => structuredClone(staging.find((o) => o.kind === kind && o.metadata.name === 'hive-gateway')!);
+    for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor', 'Ingress']) {
+      expect(() => validate(gateway(kind)), kind).not.toThrow();
+    }
+
+    const ingress = gateway('Ingress');
+    ingress.spec.tls[0].secret = ingress.spec.tls[0].secretName;
+    expect(() => validate(ingress)).toThrow(/tls\[0\]\.secret/);
+
+    const deployment = gateway('Deployment');
+    deployment.spec.template.spec.volumes.find((v: any) => v.secret).secret.defaultMode = '0440';
+    expect(() => validate(deployment)).toThrow(/defaultMode|integer/);
+
+    const monitor = gateway('ServiceMonitor');
+    monitor.spec.endpoints[0].metricRelabelings[0].sourceLabels = 'role';
+    expect(() => validate(monitor)).toThrow(/sourceLabels/);
+  });
+
   it('the CRD specs the constructs build are typed, so tsc rejects an unknown field (npm test runs tsc)', () => {
     const spec: IServiceMonitor['spec'] = {
       selector: {},
