@@ -44,8 +44,7 @@ const DNS_PEER: k8s.NetworkPolicyPeer = {
 export class HiveNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: HiveNetworkPoliciesProps) {
     super(scope, id);
-    const agents = { matchLabels: selectorLabels('agent') };
-    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents, gateway: { matchLabels: selectorLabels('gateway') } };
+    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents: { matchLabels: selectorLabels('agent') }, gateway: { matchLabels: selectorLabels('gateway') } };
     const stores = { redis: props.redis, postgres: props.postgres };
     const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, name, {
@@ -99,7 +98,7 @@ export class HiveNetworkPolicies extends Construct {
 
     if (props.egress === 'cidr') {
       policy('agents-to-llm-api', {
-        podSelector: agents,
+        podSelector: workloads.agents,
         policyTypes: ['Egress'],
         egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: [port(443)] }],
       });
