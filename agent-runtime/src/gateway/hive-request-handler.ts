@@ -92,8 +92,17 @@ export class HiveRequestHandler implements A2ARequestHandler {
     if (isTerminal(task)) throw new TaskNotCancelableError(`task ${task.id} has already ended (${task.status?.state})`);
     await this.deps.channel.requestCancel(task.id);
     this.deps.logger.info('cancel requested', { taskId: task.id, client: clientOf(context) });
-    const waited = AbortSignal.any([this.deps.closing, AbortSignal.timeout(this.deps.cancelWaitMs ?? 10_000)]);
-    for await (const _ of this.deps.follower.follow(task.id, '0-0', waited));
+    // A timer of our own: a timeout signal combined with AbortSignal.any may be collected before it fires (Node 20).
+    const waited = new AbortController();
+    const timer = setTimeout(() => waited.abort(), this.deps.cancelWaitMs ?? 10_000);
+    const onClose = () => waited.abort();
+    this.deps.closing.addEventListener('abort', onClose);
+    try {
+      for await (const _ of this.deps.follower.follow(task.id, '0-0', waited.signal));
+    } finally {
+      clearTimeout(timer);
+      this.deps.closing.removeEventListener('abort', onClose);
+    }
     return this.current(task.id, context);
   }
 

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rawRpc } from '../support/a2a-messages';
+import { useGateway } from '../support/gateway-fixture';
+
+const hive = useGateway('sqlite');
+
+const send = (parts: unknown[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SendMessage', params: { message: { messageId: 'm1', role: 'ROLE_USER', parts }, configuration: { returnImmediately: true }, ...extra } });
+
+describe('bad input at the gateway', () => {
+  it('answers each with an error that names the problem, and enqueues nothing', async () => {
+    const gateway = await hive.startGateway({ HIVE_MAX_TURNS: '20', HIVE_MAX_TOKENS: '50000', HIVE_GATEWAY_MAX_BODY_BYTES: '200000' });
+    const auth = { Authorization: `Bearer ${hive.tokens.alice}` };
+    const url = `${gateway.url}/a2a/developer/jsonrpc`;
+    const cases: Array<[string, string, string, number, number, RegExp]> = [
+      ['malformed JSON', url, '{"jsonrpc": "2.0", "method": ', 400, -32700, /not JSON/],
+      ['not JSON-RPC', url, JSON.stringify({ hello: 'world' }), 200, -32602, /Invalid JSON-RPC Request/],
+      ['an unknown method', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'RunEverything', params: {} }), 200, -32601, /./],
+      ['an unknown role', `${gateway.url}/a2a/janitor/jsonrpc`, send([{ text: 'x' }]), 404, -32601, /unknown role 'janitor': the roles are architect, developer, qa, meta/],
+      ['an oversize body', url, send([{ text: 'x'.repeat(300_000) }]), 413, -32013, /larger than 200000 bytes/],
+      ['a budget over the cap', url, send([{ text: 'x' }, { data: { budget: { maxTurns: 21 } } }]), 200, -32602, /budget.maxTurns is 21, over the role's cap of 20/],
+      ['a token budget over the cap', url, send([{ text: 'x' }, { data: { budget: { maxTokens: 50001 } } }]), 200, -32602, /maxTokens is 50001, over the role's cap of 50000/],
+      ['an unknown data field', url, send([{ text: 'x' }, { data: { priority: 1 } }]), 200, -32602, /unknown field 'priority'/],
+      ['no instructions', url, send([{ text: 'file', filename: 'a.txt' }]), 200, -32602, /no instructions/],
+      ['a file outside the workspace', url, send([{ text: 'x' }, { text: 'secret', filename: '../etc/passwd' }]), 200, -32602, /'..\/etc\/passwd' is outside the workspace/],
+      ['an absolute file name', url, send([{ text: 'x' }, { raw: 'AAAA', filename: '/etc/passwd' }]), 200, -32602, /outside the workspace/],
+      ['a file URL', url, send([{ text: 'x' }, { url: 'https://example.com/a.txt', filename: 'a.txt' }]), 200, -32602, /file URLs are not fetched/],
+      ['a follow-up on a task', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'm', taskId: 'abc', role: 'ROLE_USER', parts: [{ text: 'x' }] } } }), 200, -32602, /starts a new task/],
+    ];
+    for (const [what, target, body, status, code, message] of cases) {
+      const answer = await rawRpc(target, body, auth);
+      expect([answer.status, answer.json.error?.code], what).toEqual([status, code]);
+      expect(answer.json.error?.message, what).toMatch(message);
+    }
+    const redis = hive.client();
+    expect(await redis.keys('hive:tasks:*')).toEqual([]);
+    // The gateway still answers: nothing above broke it.
+    expect((await rawRpc(url, send([{ text: 'fine' }]), auth)).json.result).toBeDefined();
+    expect(await redis.xlen('hive:tasks:developer')).toBe(1);
+  });
+
+  it('refuses to start on a bad configuration or tokens file, saying which', async () => {
+    const bad = await hive.startGateway({ HIVE_GATEWAY_RATE_LIMIT: 'lots' }).catch((e: Error) => e);
+    expect(String(bad)).toMatch(/HIVE_GATEWAY_RATE_LIMIT/);
+    const tokensFile = join(mkdtempSync(join(tmpdir(), 'hive-tokens-')), 'tokens');
+    writeFileSync(tokensFile, '# clients\nalice not-a-hash\n');
+    const badTokens = await hive.startGateway({ HIVE_GATEWAY_TOKENS_FILE: tokensFile }).catch((e: Error) => e);
+    expect(String(badTokens)).toMatch(/line 2: expected '<client> <sha256 hex of the token>'/);
+    expect(String(badTokens)).not.toMatch(/not-a-hash/);
+  });
+});
