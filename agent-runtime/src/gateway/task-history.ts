@@ -82,7 +82,11 @@ function dialectFor(location: TaskHistoryLocation): PostgresDialect | SqliteDial
   if (location.databaseUrl) {
     // Loaded on demand, like the SQLite driver: a gateway needs only the one it uses.
     const { Pool } = require('pg') as typeof import('pg');
-    return new PostgresDialect({ pool: new Pool({ connectionString: location.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 }) });
+    const pool = new Pool({ connectionString: location.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    // An idle connection the server closed (a restart) is reported here; unhandled, it would end the process.
+    // The pool drops it, and the next query that fails says so where it is handled.
+    pool.on('error', () => undefined);
+    return new PostgresDialect({ pool });
   }
   let Database: typeof import('better-sqlite3');
   try {
