@@ -32,6 +32,13 @@ describe('gateway auth and tenancy', () => {
     expect(card.capabilities.streaming).toBe(true);
     expect(JSON.stringify(card.securitySchemes)).toContain('Bearer');
     expect(card.skills[0].id).toBe('developer');
+
+    const metrics = await gateway.metrics();
+    // Refused before the body is read: a JSON-RPC method is not known then, a REST one is (from the path).
+    expect(metrics).toMatch(/hive_gateway_requests_total\{method="unparsed",code="401"\} 2/);
+    expect(metrics).toMatch(/hive_gateway_requests_total\{method="GetTask",code="401"\} 1/);
+    expect(metrics).toMatch(/hive_gateway_requests_total\{method="GetAgentCard",code="200"\} 1/);
+    expect(metrics).toMatch(/hive_gateway_request_duration_seconds_count\{method="unparsed"\} 2/);
   });
 
   it("answers another client's task as not found, for GetTask, CancelTask, SubscribeToTask and ListTasks", async () => {
@@ -53,6 +60,10 @@ describe('gateway auth and tenancy', () => {
     const list = { tenant: '', contextId: '', status: TaskState.TASK_STATE_UNSPECIFIED, pageToken: '', statusTimestampAfter: undefined };
     expect((await bob.listTasks(list)).tasks).toEqual([]);
     expect((await alice.listTasks(list)).tasks.map((t) => t.id)).toEqual([task.id]);
+    const metrics = await gateway.metrics();
+    expect(metrics).toMatch(/hive_gateway_tasks_total\{role="developer",client="alice"\} 1/);
+    // The SDK answers JSON-RPC errors with HTTP 200; the metric counts them as the status they stand for.
+    expect(metrics).toMatch(/hive_gateway_requests_total\{method="GetTask",code="404"\} 1/);
   });
 
   it('answers 429 with Retry-After over the rate limit and over the in-flight limit, and enqueues nothing then', async () => {

@@ -60,3 +60,24 @@ describe('gateway resilience', () => {
     for (const task of tasks) await waitForState(client, task.id, TaskState.TASK_STATE_COMPLETED);
   }, 60_000);
 });
+
+describe('task history retention', () => {
+  it('deletes finished tasks older than HIVE_TASK_RETENTION_DAYS at gateway start and every hour', async () => {
+    await hive.api(() => text('done'));
+    await hive.startAgent('developer', 'dev-1');
+    const gateway = await hive.startGateway({ HIVE_TASK_RETENTION_DAYS: '2' });
+    const client = await hive.a2a(gateway, 'developer');
+    const [old, recent] = await Promise.all([0, 1].map(() => client.sendMessage(sendRequest([instructions('work')])) as Promise<Task>));
+    for (const task of [old, recent]) await waitForState(client, task.id, TaskState.TASK_STATE_COMPLETED);
+    const db = new PgClient({ connectionString: gateway.env.DATABASE_URL });
+    await db.connect();
+    await db.query('update tasks set status_last_updated = $1 where id = $2', [Date.now() - 3 * 86_400_000, old.id]);
+    await db.end();
+
+    const next = await hive.startGateway({ HIVE_TASK_RETENTION_DAYS: '2' });
+    await next.waitForLog('expired tasks deleted');
+    const nextClient = await hive.a2a(next, 'developer');
+    await expect(nextClient.getTask({ tenant: '', id: old.id })).rejects.toThrow(/not found/);
+    expect((await nextClient.getTask({ tenant: '', id: recent.id })).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+});

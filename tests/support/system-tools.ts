@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 
-const INSTALL = 'sudo apt-get install -y redis-server prometheus';
+const INSTALL = 'sudo apt-get install -y redis-server prometheus postgresql';
 
 /** The path of a system tool the tests need, or an error that says how to install it. */
 export function requireTool(tool: 'promtool' | 'prometheus' | 'redis-server' | 'redis-cli'): string {

@@ -69,6 +69,7 @@ export class HiveGateway {
     const history = TaskHistory.open(config);
     this.history = history;
     await this.checkHistory();
+    await this.deleteExpired();
     this.every(HISTORY_CHECK_MS, () => this.checkHistory());
     this.every(RETENTION_EVERY_MS, () => this.deleteExpired());
 

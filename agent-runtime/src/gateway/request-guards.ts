@@ -39,7 +39,8 @@ function isJsonRpc(req: Request): boolean {
 /** The A2A method of a request, for metrics and limits. */
 export function a2aMethod(req: Request): string {
   if (req.baseUrl.endsWith('agent-card.json')) return 'GetAgentCard';
-  if (isJsonRpc(req)) return typeof req.body?.method === 'string' ? req.body.method : 'invalid';
+  // A JSON-RPC request refused before its body was read (no token) has no known method.
+  if (isJsonRpc(req)) return typeof req.body?.method === 'string' ? req.body.method : req.body === undefined ? 'unparsed' : 'invalid';
   const path = req.path;
   if (path.endsWith('/message:send')) return 'SendMessage';
   if (path.endsWith('/message:stream')) return 'SendStreamingMessage';
