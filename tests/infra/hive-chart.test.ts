@@ -80,10 +80,10 @@ describe('HiveChart', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(prod.chart.roles.developer.deployment.terminationGracePeriodSeconds);
   });
 
-  it('sizes the quota so every role fits at its max replicas', () => {
+  it('sizes the quota so every role and the gateway fit at their max replicas', () => {
     const quota = namespaceQuota(prod.env);
-    // 10+25+15 agents at max, a surge pod per scalable role, meta: 54 pods before headroom.
-    expect(quota.pods).toBeGreaterThanOrEqual(54);
+    // 10+25+15 agents at max, a surge pod per scalable role, meta; 8 gateways and a surge one: 63 pods before headroom.
+    expect(quota.pods).toBeGreaterThanOrEqual(63);
     expect(find(prod.objects, 'ResourceQuota', 'agent-hive')!.spec.hard.pods).toBe(quota.pods);
   });
 
