@@ -1,4 +1,5 @@
 import { A2AError } from '@a2a-js/sdk/errors';
+import { ConfigError } from '../config/config-error';
 import { CliError, EXIT } from './exit-codes';
 
 /** How the gateway's refusals (request-guards.ts) arrive: as an HTTP status (HTTP+JSON) or a JSON-RPC error code. */
@@ -14,6 +15,8 @@ const INTERNAL = { status: 500, rpc: -32603 };
 export function cliFailure(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (!(error instanceof Error)) return new CliError(String(error), EXIT.internal);
+  // The runtime's own checks of a value the user gave (a client name, say).
+  if (error instanceof ConfigError) return new CliError(error.message, EXIT.usage);
   // The JSON-RPC transport wraps an error event of a stream; its cause is the A2A error.
   const a2a = error instanceof A2AError ? error : error.cause instanceof A2AError ? error.cause : undefined;
   if (a2a) return a2aFailure(a2a);
