@@ -115,6 +115,22 @@ describe('hive submit', () => {
     expect(api.requests.every((r) => turnOf(r) === 1)).toBe(true);
   });
 
+  it('exits 69 with the id to follow when the gateway goes away before the task ends', async () => {
+    await fleet.api(() => ({ ...text('late'), delayMs: 3000 }));
+    await fleet.startAgent('developer', 'dev-1');
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      const gateway = await fleet.startGateway();
+      const submit = HiveProcess.start(['submit', '--role', 'developer', 'Take your time.'], { env: env(gateway) });
+      const [, id] = await submit.waitForStderr(ID);
+      gateway.kill(signal);
+      const run = await submit.result;
+      // Stopped: the gateway ends its streams; killed: the connection breaks.
+      const why = signal === 'SIGTERM' ? 'the gateway ended the stream before the task ended' : 'lost the connection to the gateway: [^;]+';
+      expect(run, signal).toMatchObject({ code: 69, stdout: '' });
+      expect(run.stderr.split('\n').at(-2), signal).toMatch(new RegExp(`^hive: ${why}; task ${id} goes on: follow it with 'hive status ${id}'$`));
+    }
+  });
+
   it('--json prints every stream event as a JSON line, the final status last', async () => {
     await fleet.api((request) => (turnOf(request) === 1 ? toolUse('write_file', { path: 'x.txt', content: 'x' }) : text('ok')));
     await fleet.startAgent('developer', 'dev-1');

@@ -20,9 +20,10 @@ export function cliFailure(error: unknown): CliError {
   // The JSON-RPC transport wraps an error event of a stream; its cause is the A2A error.
   const a2a = error instanceof A2AError ? error : error.cause instanceof A2AError ? error.cause : undefined;
   if (a2a) return a2aFailure(a2a);
-  if (error instanceof TypeError && error.message === 'fetch failed') {
+  // Node's fetch (undici) says 'fetch failed' when there is no answer, 'terminated' when the connection breaks during one.
+  if (error instanceof TypeError && (error.message === 'fetch failed' || error.message === 'terminated')) {
     const cause = error.cause instanceof Error ? error.cause.message : 'no answer';
-    return new CliError(`cannot reach the gateway: ${cause}`, EXIT.unavailable);
+    return new CliError(`${error.message === 'terminated' ? 'lost the connection to the gateway' : 'cannot reach the gateway'}: ${cause}`, EXIT.unavailable);
   }
   if (error.message.startsWith('Failed to fetch Agent Card')) {
     return new CliError(`cannot reach the gateway: ${error.message} (is the URL the gateway's base URL?)`, EXIT.unavailable);

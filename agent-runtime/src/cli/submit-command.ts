@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { textPart } from '../gateway/a2a-task';
 import { artifactBytes, writeArtifacts } from './artifact-files';
+import { cliFailure } from './cli-failure';
 import { CliIo, CliOutput, printJson } from './cli-io';
 import { CliError, EXIT, ExitCode } from './exit-codes';
 import { connectGateway } from './gateway-client';
@@ -80,10 +81,12 @@ export async function submitCommand(options: SubmitOptions, io: CliIo): Promise<
         else final = payload.value;
       }
     }
+  } catch (error) {
+    throw goesOn(taskId, cliFailure(error));
   } finally {
     progress.finish();
   }
-  if (!final) throw new CliError(`the stream ended before task ${taskId || '(no id yet)'} did; follow it with 'hive status ${taskId}'`, EXIT.unavailable);
+  if (!final) throw goesOn(taskId, new CliError('the gateway ended the stream before the task ended', EXIT.unavailable));
 
   if (!options.json) {
     const text = messageText(final.status?.message);
@@ -91,6 +94,11 @@ export async function submitCommand(options: SubmitOptions, io: CliIo): Promise<
   }
   await deliverArtifacts(artifacts, options, io);
   return EXIT_OF_STATE[final.status!.state]!;
+}
+
+/** A failure once the task was accepted: the task goes on without the CLI, so say how to find it. */
+function goesOn(taskId: string, failure: CliError): CliError {
+  return taskId ? new CliError(`${failure.message}; task ${taskId} goes on: follow it with 'hive status ${taskId}'`, failure.exitCode) : failure;
 }
 
 function userMessage(parts: Part[]): Message {
