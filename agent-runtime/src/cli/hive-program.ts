@@ -119,9 +119,9 @@ function gatewayCommand(program: Command, spec: string, description: string, def
     .description(description)
     .option('--url <url>', `the gateway's base URL (default: $${CLI_ENV.url})`)
     .option('--token <token>', `bearer token (default: $${CLI_ENV.token}, which keeps it out of the process list)`)
-    .option('--role <role>', `architect, developer, qa or meta${defaultRole ? ` (default: ${defaultRole})` : ''}`, defaultRole)
+    .option('--role <role>', 'architect, developer, qa or meta', defaultRole)
     .option('--transport <transport>', 'jsonrpc (default) or rest')
-    .option('--json', 'print JSON (docs/cli.md)');
+    .option('--json', 'print JSON instead of text');
 }
 
 function gatewayOptions(flags: { [key: string]: any }, io: CliIo): GatewayCommandOptions {
