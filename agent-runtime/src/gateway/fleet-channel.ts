@@ -49,11 +49,6 @@ export class FleetChannel {
     if (!replies || failed) throw failed?.[0] ?? new Error('the enqueue transaction was discarded');
   }
 
-  /** The client's unfinished tasks. */
-  inFlight(client: string): Promise<number> {
-    return this.redis.scard(this.options.keys.inFlight(client));
-  }
-
   /** The task is finished: it no longer counts against its client's limit. */
   async finished(client: string, taskId: string): Promise<void> {
     await this.redis.srem(this.options.keys.inFlight(client), taskId);

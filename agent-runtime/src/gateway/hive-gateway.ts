@@ -100,7 +100,7 @@ export class HiveGateway {
       handlers: Object.fromEntries(AGENT_ROLES.map((role) => [role, handler(role)])) as Record<AgentRole, HiveRequestHandler>,
       tokens,
       metrics: this.metrics,
-      limits: { redis: redis.commands, keys, channel, rateLimit: config.rateLimit, maxInFlight: config.maxInFlight, logger: deps.logger },
+      limits: { redis: redis.commands, keys, rateLimit: config.rateLimit, maxInFlight: config.maxInFlight, logger: deps.logger },
       maxBodyBytes: config.maxBodyBytes,
     });
     this.server = createServer(app);

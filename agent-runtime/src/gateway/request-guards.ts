@@ -5,7 +5,6 @@ import { Logger } from '../log/logger';
 import { RedisClient } from '../queue/redis-connections';
 import { ClientTokens } from './client-tokens';
 import { ClientUser } from './client-user';
-import { FleetChannel } from './fleet-channel';
 import { GatewayMetrics } from './gateway-metrics';
 
 /** Refusals the gateway gives before a request reaches the A2A handler, in both transports' shapes. */
@@ -99,7 +98,6 @@ export function jsonBody(maxBytes: number): RequestHandler[] {
 export interface ClientLimitsOptions {
   readonly redis: RedisClient;
   readonly keys: HiveKeys;
-  readonly channel: FleetChannel;
   /** Requests per second per client. */
   readonly rateLimit: number;
   /** Unfinished tasks per client. */
@@ -117,15 +115,13 @@ export function clientLimits(options: ClientLimitsOptions): RequestHandler {
   return async (req, res, next) => {
     const client = res.locals.client as string;
     try {
-      const window = Math.floor(Date.now() / 1000);
-      const key = options.keys.rate(client, window);
-      const [[, count]] = (await options.redis.multi().incr(key).expire(key, 2).exec()) as Array<[Error | null, number]>;
+      const key = options.keys.rate(client, Math.floor(Date.now() / 1000));
+      // One round trip for both checks: it is on the path of every task.
+      const replies = (await options.redis.multi().incr(key).expire(key, 2).scard(options.keys.inFlight(client)).exec()) as Array<[Error | null, number]>;
+      const [count, inFlight] = [replies[0][1], replies[2][1]];
       if (count > options.rateLimit) return refuse(req, res, 429, `rate limit: more than ${options.rateLimit} requests per second`, { 'Retry-After': '1' });
-      if (SENDS.has(a2aMethod(req))) {
-        const inFlight = await options.channel.inFlight(client);
-        if (inFlight >= options.maxInFlight) {
-          return refuse(req, res, 429, `${inFlight} tasks in flight, the limit is ${options.maxInFlight}: wait for some to finish`, { 'Retry-After': '5' });
-        }
+      if (SENDS.has(a2aMethod(req)) && inFlight >= options.maxInFlight) {
+        return refuse(req, res, 429, `${inFlight} tasks in flight, the limit is ${options.maxInFlight}: wait for some to finish`, { 'Retry-After': '5' });
       }
     } catch (error) {
       options.logger.warn('client limits not checked', { error: (error as Error).message });
