@@ -34,7 +34,7 @@ export async function logsCommand(options: LogsOptions, io: CliIo): Promise<numb
 function logOf(task: Task): LogEntry[] {
   const finalId = task.status?.message?.messageId;
   return task.history.map((message): LogEntry => {
-    if (message.role === Role.ROLE_USER) return { at: stringField(message.metadata, 'sentAt'), kind: 'request', text: `request: ${requestText(message)}` };
+    if (message.role === Role.ROLE_USER) return { at: stringField(message.metadata, 'receivedAt'), kind: 'request', text: `request: ${requestText(message)}` };
     if (message.messageId === finalId) return { at: task.status?.timestamp, kind: 'final', text: `${stateName(task.status?.state)}: ${messageText(message)}` };
     const data = message.parts.find((part) => part.content?.$case === 'data')?.content;
     return { at: stringField(data?.$case === 'data' ? data.value : undefined, 'at'), kind: 'turn', text: messageText(message) };

@@ -102,8 +102,7 @@ function goesOn(taskId: string, failure: CliError): CliError {
 }
 
 function userMessage(parts: Part[]): Message {
-  // sentAt: the task's request has no time of its own; `hive logs` shows this one.
-  return { messageId: randomUUID(), contextId: '', taskId: '', role: Role.ROLE_USER, parts, metadata: { sentAt: new Date().toISOString() }, extensions: [], referenceTaskIds: [] };
+  return { messageId: randomUUID(), contextId: '', taskId: '', role: Role.ROLE_USER, parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
 }
 
 /** The data part of title and budget, when one of them is given. */

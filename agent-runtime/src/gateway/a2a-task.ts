@@ -51,14 +51,15 @@ function agentMessage(task: Pick<Task, 'id' | 'contextId'>, parts: Part[]): Mess
   return { messageId: randomUUID(), contextId: task.contextId, taskId: task.id, role: Role.ROLE_AGENT, parts, metadata: undefined, extensions: [], referenceTaskIds: [] };
 }
 
-/** A new task as the gateway accepts it: submitted, with the client's message as its history. */
+/** A new task as the gateway accepts it: submitted, with the client's message (stamped `receivedAt`) as its history. */
 export function submittedTask(id: string, contextId: string, message: Message, metadata: HiveTaskMetadata): Task {
+  const receivedAt = new Date().toISOString();
   return {
     id,
     contextId,
-    status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() },
+    status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: receivedAt },
     artifacts: [],
-    history: [{ ...message, taskId: id, contextId }],
+    history: [{ ...message, taskId: id, contextId, metadata: { ...message.metadata, receivedAt } }],
     metadata: { ...metadata },
   };
 }

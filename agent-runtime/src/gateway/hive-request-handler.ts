@@ -1,3 +1,4 @@
+import { taskStateToJSON } from '@a2a-js/sdk';
 import type { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, ListTasksResponse, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
 import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
@@ -89,7 +90,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
    */
   async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
     const task = await this.current(params.id, context);
-    if (isTerminal(task)) throw new TaskNotCancelableError(`task ${task.id} has already ended (${task.status?.state})`);
+    if (isTerminal(task)) throw new TaskNotCancelableError(`task ${task.id} has already ended (${taskStateToJSON(task.status!.state)})`);
     await this.deps.channel.requestCancel(task.id);
     this.deps.logger.info('cancel requested', { taskId: task.id, client: clientOf(context) });
     // A timer of our own: a timeout signal combined with AbortSignal.any may be collected before it fires (Node 20).
