@@ -133,6 +133,14 @@ export const GATEWAY_METRICS = {
   resultsPending: 'hive_gateway_results_pending',
 } as const;
 
+/**
+ * Values of the gateway's `method` label for calls that wait for their task
+ * (streams, a SendMessage that blocks, CancelTask waiting for the agent to
+ * stop): their duration says how long the task ran, not how fast the gateway
+ * answers, so the latency alert leaves them out.
+ */
+export const GATEWAY_WAITING_METHODS = ['SendStreamingMessage', 'SubscribeToTask', 'SendMessageBlocking', 'CancelTask'] as const;
+
 /** The A2A port of the gateway (`node agent-runtime/dist/gateway.js`); health and metrics use HEALTH_PORT and METRICS_PORT. */
 export const GATEWAY_PORT = 8000;
 

@@ -61,10 +61,16 @@ export function gatewayAlertCases(env: Environment): AlertCase[] {
     },
     { name: 'fast answers are quiet', alertname: 'HiveGatewayLatencyHigh', series: durations('GetTask', 10), evalTime: '30m', expected: [] },
     {
-      // A stream lasts as long as its task.
-      name: 'long streams with fast answers otherwise are quiet',
+      // A stream, a blocking send and a cancel last as long as their task (or its agent's turn).
+      name: 'long waiting calls with fast answers otherwise are quiet',
       alertname: 'HiveGatewayLatencyHigh',
-      series: { ...durations('SendStreamingMessage', 0), ...durations('SubscribeToTask', 0), ...durations('SendMessage', 10) },
+      series: {
+        ...durations('SendStreamingMessage', 0),
+        ...durations('SubscribeToTask', 0),
+        ...durations('SendMessageBlocking', 0),
+        ...durations('CancelTask', 0),
+        ...durations('SendMessage', 10),
+      },
       evalTime: '30m',
       expected: [],
     },

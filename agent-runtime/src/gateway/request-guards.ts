@@ -19,7 +19,7 @@ const REFUSALS = {
 type RefusalStatus = keyof typeof REFUSALS;
 
 /** A2A methods that create a task, and so count against a client's in-flight limit. */
-const SENDS = new Set(['SendMessage', 'SendStreamingMessage']);
+const SENDS = new Set(['SendMessage', 'SendMessageBlocking', 'SendStreamingMessage']);
 
 /** The JSON-RPC error codes the SDK answers with HTTP 200, as the status they stand for (for the request metric). */
 const RPC_ERROR_STATUS: Record<number, string> = { [-32603]: '500', [-32001]: '404', [-32002]: '409', [-32700]: '400', [-32600]: '400', [-32601]: '400', [-32602]: '400', [-32009]: '400' };
@@ -35,13 +35,16 @@ function isJsonRpc(req: Request): boolean {
   return req.originalUrl.split('?')[0].endsWith('/jsonrpc');
 }
 
-/** The A2A method of a request, for metrics and limits. */
+/** The A2A method of a request, for metrics and limits; a SendMessage that waits for its task is SendMessageBlocking. */
 export function a2aMethod(req: Request): string {
   if (req.baseUrl.endsWith('agent-card.json')) return 'GetAgentCard';
   // A JSON-RPC request refused before its body was read (no token) has no known method.
-  if (isJsonRpc(req)) return typeof req.body?.method === 'string' ? req.body.method : req.body === undefined ? 'unparsed' : 'invalid';
+  if (isJsonRpc(req)) {
+    const method = typeof req.body?.method === 'string' ? req.body.method : req.body === undefined ? 'unparsed' : 'invalid';
+    return method === 'SendMessage' && !req.body.params?.configuration?.returnImmediately ? 'SendMessageBlocking' : method;
+  }
   const path = req.path;
-  if (path.endsWith('/message:send')) return 'SendMessage';
+  if (path.endsWith('/message:send')) return req.body?.configuration?.returnImmediately ? 'SendMessage' : 'SendMessageBlocking';
   if (path.endsWith('/message:stream')) return 'SendStreamingMessage';
   if (path.endsWith(':cancel')) return 'CancelTask';
   if (path.endsWith(':subscribe')) return 'SubscribeToTask';

@@ -1,13 +1,6 @@
-import { GATEWAY_METRICS } from '../../../agent-runtime/src/contract';
+import { GATEWAY_METRICS, GATEWAY_WAITING_METHODS } from '../../../agent-runtime/src/contract';
 import { Environment } from '../../environment/environment-schema';
 import { AlertRule, alertRules } from './alert-definition';
-
-/**
- * A2A methods whose response is a stream: it lasts as long as its task, so
- * its duration says nothing about how fast the gateway answers. The names are
- * the gateway's `method` label values.
- */
-export const STREAMING_METHODS = ['SendStreamingMessage', 'SubscribeToTask'] as const;
 
 /** The gateway's alerts: the share of requests it fails, and how fast it answers. */
 export function gatewayAlerts(env: Environment): AlertRule[] {
@@ -29,7 +22,7 @@ export function gatewayAlerts(env: Environment): AlertRule[] {
     {
       alert: 'HiveGatewayLatencyHigh',
       expr:
-        `histogram_quantile(0.99, sum by (method, le) (rate(${GATEWAY_METRICS.requestDurationSeconds}_bucket{${ns},method!~"${STREAMING_METHODS.join('|')}"}[5m])))` +
+        `histogram_quantile(0.99, sum by (method, le) (rate(${GATEWAY_METRICS.requestDurationSeconds}_bucket{${ns},method!~"${GATEWAY_WAITING_METHODS.join('|')}"}[5m])))` +
         ` > ${alerts.gatewayP99Seconds}`,
       forSeconds: 600,
       severity: 'warning',
