@@ -8,6 +8,7 @@ import { configSecrets, RuntimeConfig } from './config/runtime-config';
 import { CIRCUIT_STATE_VALUE, CircuitState, hiveKeys } from './contract';
 import { EventLoopWatch } from './health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from './health/health-server';
+import { runShutdownSteps, ShutdownStep } from './lifecycle/shutdown-steps';
 import { Logger } from './log/logger';
 import { AgentMetrics } from './metrics/agent-metrics';
 import { ConnectionWatchdog } from './queue/connection-watchdog';
@@ -227,7 +228,7 @@ export class Agent {
     this.onReadinessChange();
     logger.info('draining', { inFlight: this.consumer?.tasksInFlight ?? 0, graceMs: this.config.shutdownGraceMs });
     this.stopping.abort();
-    const steps: Array<[string, () => unknown]> = [
+    const steps: ShutdownStep[] = [
       ['consumer', () => this.consumer?.close()],
       ['timers', () => this.timers.forEach(clearInterval)],
       ['watchdog', () => this.watchdog?.stop()],
@@ -237,13 +238,7 @@ export class Agent {
       ['health server', () => this.health.close()],
       ['metrics server', () => this.metricsHttp.close()],
     ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        logger.warn(`closing ${name} failed`, { error: (error as Error).message });
-      }
-    }
+    await runShutdownSteps(steps, logger);
     logger.info('stopped');
   }
 

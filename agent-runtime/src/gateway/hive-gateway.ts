@@ -4,6 +4,7 @@ import { AGENT_ROLES, AgentRole, hiveKeys } from '../contract';
 import { sleep } from '../agent/abortable-sleep';
 import { EventLoopWatch } from '../health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from '../health/health-server';
+import { runShutdownSteps, ShutdownStep } from '../lifecycle/shutdown-steps';
 import { Logger } from '../log/logger';
 import { createRedisConnections, detectClusterMode, RedisClient, RedisConnections } from '../queue/redis-connections';
 import { agentCard } from './agent-cards';
@@ -150,7 +151,7 @@ export class HiveGateway {
     this.stopping.abort();
     this.timers.forEach(clearInterval);
     const server = this.server;
-    const steps: Array<[string, () => unknown]> = [
+    const steps: ShutdownStep[] = [
       ['http server', () => server && new Promise<void>((resolve) => (server.close(() => resolve()), server.closeIdleConnections()))],
       ['event follower', () => this.follower?.close()],
       ['reconciler', () => this.reconciler?.close()],
@@ -160,13 +161,7 @@ export class HiveGateway {
       ['health server', () => this.health.close()],
       ['metrics server', () => this.metricsHttp.close()],
     ];
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        this.deps.logger.warn(`closing ${name} failed`, { error: (error as Error).message });
-      }
-    }
+    await runShutdownSteps(steps, this.deps.logger);
     for (const connection of [this.redis?.commands, this.redis?.blocking, this.followerConnection]) connection?.disconnect();
     this.deps.logger.info('stopped');
   }
