@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port';
 import { useGateway } from '../support/gateway-fixture';
 import { hive } from '../support/hive-cli';
+import { REPO_ROOT } from '../support/repo';
 
 const fleet = useGateway('sqlite');
 
@@ -67,7 +68,7 @@ describe('hive db migrate', () => {
   it('needs a database to be named, and only one', async () => {
     expect(await hive(['db', 'migrate'])).toMatchObject({ code: 64, stderr: 'hive: no database: pass --database-url or --sqlite, or set DATABASE_URL or HIVE_GATEWAY_SQLITE_PATH\n' });
     expect(await hive(['db', 'migrate', '--sqlite', 'x.db', '--database-url', 'postgres://h/db'])).toMatchObject({ code: 64, stderr: 'hive: give --database-url or --sqlite, not both\n' });
-    expect(await hive(['db', 'upgrade'])).toMatchObject({ code: 64, stderr: "hive: unknown db action 'upgrade': use 'hive db migrate'\n" });
+    expect(await hive(['db', 'upgrade'])).toMatchObject({ code: 64, stderr: "hive: unknown command 'upgrade' (Did you mean migrate?); see 'hive db --help'\n" });
   });
 });
 
@@ -106,15 +107,49 @@ describe('hive before it reaches a task', () => {
 
   it('reports usage errors in one line and exits 64', async () => {
     const cases: Array<[string[], string]> = [
-      [['status'], "hive: missing <id>; see 'hive status --help'\n"],
-      [['list', '--colour'], "hive: unknown option --colour; see 'hive list --help'\n"],
-      [['list', '--limit'], 'hive: option --limit <n> needs a value\n'],
-      [['submit', '--role', 'developer', '--max-turns', 'ten', 'Go.'], "hive: --max-turns must be a whole number from 1, got 'ten'\n"],
-      [['list', '--state', 'done'], "hive: --state: unknown state 'done' (submitted, working, completed, failed, canceled, rejected, input-required, auth-required)\n"],
-      [['frobnicate'], "hive: unknown command 'frobnicate'; 'hive --help' lists the commands\n"],
+      [['status'], "hive: missing required argument 'id'; see 'hive status --help'\n"],
+      [['status', 'one-id', 'another-id'], "hive: too many arguments for 'status'. Expected 1 argument but got 2; see 'hive status --help'\n"],
+      [['list', '--colour'], "hive: unknown option '--colour'; see 'hive list --help'\n"],
+      [['list', '--limit'], "hive: option '--limit <n>' argument missing; see 'hive list --help'\n"],
+      [['list', '--limit', '101'], "hive: option '--limit <n>' argument '101' is invalid. Expected a whole number from 1 to 100; see 'hive list --help'\n"],
+      [['submit', '--role', 'developer', '--max-turns', 'ten', 'Go.'], "hive: option '--max-turns <n>' argument 'ten' is invalid. Expected a whole number from 1; see 'hive submit --help'\n"],
+      [
+        ['list', '--state', 'done'],
+        "hive: option '--state <state>' argument 'done' is invalid. Allowed choices are submitted, working, completed, failed, canceled, input-required, rejected, auth-required; see 'hive list --help'\n",
+      ],
+      [['logs', 'some-id', '--transport', 'grpc'], "hive: option '--transport <transport>' argument 'grpc' is invalid. Allowed choices are jsonrpc, rest; see 'hive logs --help'\n"],
+      [['token', 'create'], "hive: missing required argument 'client'; see 'hive token create --help'\n"],
+      [['frobnicate'], "hive: unknown command 'frobnicate'; see 'hive --help'\n"],
+      [['stauts', 'some-id'], "hive: unknown command 'stauts' (Did you mean status?); see 'hive --help'\n"],
     ];
     for (const [args, stderr] of cases) {
       expect(await hive(args, { env: { HIVE_URL: 'http://127.0.0.1:9', HIVE_TOKEN: 't' } }), args.join(' ')).toMatchObject({ code: 64, stdout: '', stderr });
+    }
+  });
+
+  it('prints the help a command asks for, or the version, on stdout and exits 0', async () => {
+    const help = async (args: string[]) => {
+      const run = await hive(args);
+      expect(run, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      return run.stdout;
+    };
+    expect(await help(['--help'])).toMatch(/^Usage: hive \[options\] \[command\]\n[^]*\n {2}submit \[options\] <instructions\.\.\.> /);
+    expect(await help(['submit', '--help'])).toMatch(/^Usage: hive submit \[options\] <instructions\.\.\.>\n[^]*\n {2}--max-turns <n> /);
+    expect(await help(['token', 'create', '--help'])).toMatch(/^Usage: hive token create \[options\] <client>\n/);
+    expect(await help(['help', 'db'])).toMatch(/^Usage: hive db \[options\] \[command\]\n[^]*\n {2}migrate \[options\] /);
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'agent-runtime', 'package.json'), 'utf8'));
+    expect(await help(['--version'])).toBe(`${version}\n`);
+  });
+
+  it('prints the help on stderr and exits 64 when a command is missing', async () => {
+    for (const [args, usage] of [
+      [[], 'Usage: hive [options] [command]'],
+      [['token'], 'Usage: hive token [options] [command]'],
+    ] as const) {
+      const run = await hive(args);
+      expect(run, args.join(' ')).toMatchObject({ code: 64, stdout: '' });
+      const lines = run.stderr.trimEnd().split('\n');
+      expect([lines[0], lines.at(-1)], args.join(' ')).toEqual([usage, 'hive: no command given']);
     }
   });
 });

@@ -5,18 +5,16 @@ import { usageError } from './exit-codes';
 /** Where the CLI finds the gateway and its token when no option names them. */
 export const CLI_ENV = { url: 'HIVE_URL', token: 'HIVE_TOKEN' } as const;
 
-const TRANSPORTS = new Map<string, GatewayClientOptions['transport']>([
-  ['jsonrpc', 'JSONRPC'],
-  ['rest', 'HTTP+JSON'],
-]);
+/** What --transport takes, and the SDK's name for each. */
+export const TRANSPORTS = { jsonrpc: 'JSONRPC', rest: 'HTTP+JSON' } as const satisfies Record<string, GatewayClientOptions['transport']>;
 
 /** The connection options as given on the command line (commander's strings). */
 export interface ConnectionFlags {
   readonly url?: string;
   readonly token?: string;
   readonly role?: string;
-  /** jsonrpc or rest. */
-  readonly transport?: string;
+  /** Commander has checked it against TRANSPORTS, and defaults it. */
+  readonly transport: keyof typeof TRANSPORTS;
 }
 
 /** The flags, then the environment; a missing or malformed value is a usage error that says where to set it. */
@@ -28,9 +26,7 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (!token) throw usageError(`no token: set ${CLI_ENV.token} (or pass --token); 'hive token create <client>' makes one`);
   const role = flags.role ?? '';
   if (!isAgentRole(role)) throw usageError(`--role must be one of ${AGENT_ROLES.join(', ')}, got '${role}'`);
-  const transport = TRANSPORTS.get(flags.transport ?? 'jsonrpc');
-  if (!transport) throw usageError(`--transport must be jsonrpc or rest, got '${flags.transport}'`);
-  return { url, token, role, transport };
+  return { url, token, role, transport: TRANSPORTS[flags.transport] };
 }
 
 /** What every command that talks to the gateway takes. */

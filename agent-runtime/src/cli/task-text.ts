@@ -7,11 +7,12 @@ export function stateName(state: TaskState | undefined): string {
   return name ? name.replace(/^TASK_STATE_/, '').toLowerCase().replace(/_/g, '-') : 'unknown';
 }
 
-/** The inverse of stateName, for --state; undefined for a name that is no state. */
-export function stateOf(name: string): TaskState | undefined {
-  const state = TaskState[`TASK_STATE_${name.toUpperCase().replace(/-/g, '_')}` as keyof typeof TaskState];
-  return state === undefined || state === TaskState.UNRECOGNIZED || state === TaskState.TASK_STATE_UNSPECIFIED ? undefined : state;
-}
+/** Every state a task can be in, by its stateName: what --state takes. */
+export const TASK_STATES: ReadonlyMap<string, TaskState> = new Map(
+  Object.values(TaskState)
+    .filter((state): state is TaskState => typeof state === 'number' && state > TaskState.TASK_STATE_UNSPECIFIED)
+    .map((state) => [stateName(state), state]),
+);
 
 /** A message's text parts without a file name (instructions, a turn's line, the final text), one per line. */
 export function messageText(message: Message | undefined): string {
