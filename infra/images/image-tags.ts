@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
+import { defaultNodeImage } from './node-image';
 
 /**
  * What goes into the base image. `.dockerignore` allowlists the same paths
@@ -26,13 +27,24 @@ export interface ImageTags {
   readonly roles: Readonly<Record<AgentRole, string>>;
 }
 
+export interface ImageTagOptions {
+  /**
+   * The `NODE_IMAGE` build argument, when it overrides the Dockerfile's
+   * default. Another base is another image, so it gives other tags. Pass it by
+   * digest: the hash covers the reference, not what a tag points at.
+   */
+  readonly nodeImage?: string;
+}
+
 /**
  * Content-hash tags: a tag changes exactly when what the image is built from
  * changes, so manifests can name images before they are built and an
- * unchanged runtime is never rebuilt.
+ * unchanged runtime is never rebuilt. The base image's default is in its
+ * Dockerfile, which is hashed; an override is hashed too.
  */
-export function computeImageTags(repoRoot: string): ImageTags {
-  const base = tagOf(hashInputs(repoRoot, BASE_IMAGE_INPUTS));
+export function computeImageTags(repoRoot: string, options: ImageTagOptions = {}): ImageTags {
+  const override = options.nodeImage !== undefined && options.nodeImage !== defaultNodeImage(repoRoot) ? options.nodeImage : undefined;
+  const base = tagOf(hashInputs(repoRoot, BASE_IMAGE_INPUTS, override === undefined ? '' : `NODE_IMAGE=${override}\0`));
   const roles = Object.fromEntries(
     AGENT_ROLES.map((role) => [role, tagOf(hashInputs(repoRoot, roleImageInputs(role), base))]),
   ) as Record<AgentRole, string>;

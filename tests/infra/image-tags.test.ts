@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BASE_IMAGE_INPUTS, computeImageTags, roleImageInputs } from '../../infra/images/image-tags';
+import { defaultNodeImage } from '../../infra/images/node-image';
 import { REPO_ROOT } from '../support/repo';
 
 let copy: string;
@@ -39,6 +40,29 @@ describe('image tags', () => {
     expect(after.base).toBe(before.base);
     expect(after.roles.qa).not.toBe(before.roles.qa);
     expect(after.roles.developer).toBe(before.roles.developer);
+  });
+
+  it('change every tag when the Node base is overridden, and differ per base', () => {
+    const canonical = computeImageTags(copy);
+    const local = computeImageTags(copy, { nodeImage: `localhost/agent-hive/node@sha256:${'1'.repeat(64)}` });
+    const other = computeImageTags(copy, { nodeImage: `localhost/agent-hive/node@sha256:${'2'.repeat(64)}` });
+    expect(local.base).not.toBe(canonical.base);
+    expect(other.base).not.toBe(local.base);
+    for (const role of ['architect', 'developer', 'qa', 'meta'] as const) expect(local.roles[role]).not.toBe(canonical.roles[role]);
+  });
+
+  it("are the canonical ones when the override is the Dockerfile's own default", () => {
+    expect(defaultNodeImage(copy)).toMatch(/^docker\.io\/library\/node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(computeImageTags(copy, { nodeImage: defaultNodeImage(copy) })).toEqual(computeImageTags(copy));
+  });
+
+  it("change every tag when the Dockerfile's pinned base changes", () => {
+    const before = computeImageTags(copy);
+    const dockerfile = join(copy, 'agent-runtime/Dockerfile.agent-base');
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace(/@sha256:[0-9a-f]{64}/, `@sha256:${'3'.repeat(64)}`));
+    const after = computeImageTags(copy);
+    expect(after.base).not.toBe(before.base);
+    expect(after.roles.qa).not.toBe(before.roles.qa);
   });
 
   it('ignore files outside the build inputs (tests, infra, build output)', () => {
