@@ -79,6 +79,16 @@ describe('gateway auth and tenancy', () => {
     expect(third.headers.get('retry-after')).toBe('5');
     expect(third.json.error?.message).toMatch(/2 tasks in flight, the limit is 2/);
     expect(await hive.client().xlen('hive:tasks:developer')).toBe(2);
+    // Nor around the limit by the URL's case or a trailing slash, which the routes accept.
+    const rest = (path: string) =>
+      fetch(`${gateway.url}/a2a/developer/${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'A2A-Version': '1.0' },
+        body: JSON.stringify({ message: { messageId: 'r', role: 'ROLE_USER', parts: [{ text: 'work' }] }, configuration: { returnImmediately: true } }),
+      });
+    for (const path of ['rest/message:send', 'rest/message:send/', 'rest/MESSAGE:SEND', 'REST/message:send']) expect((await rest(path)).status, path).toBe(429);
+    expect((await rawRpc(`${url}/`, send(5), auth)).status).toBe(429);
+    expect(await hive.client().xlen('hive:tasks:developer')).toBe(2);
     // bob has his own limits.
     expect((await rawRpc(url, send(4), { Authorization: `Bearer ${hive.tokens.bob}` })).json.result).toBeDefined();
 

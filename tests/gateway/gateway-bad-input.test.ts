@@ -28,6 +28,11 @@ describe('bad input at the gateway', () => {
       ['a file outside the workspace', url, send([{ text: 'x' }, { text: 'secret', filename: '../etc/passwd' }]), 200, -32602, /'..\/etc\/passwd' is outside the workspace/],
       ['an absolute file name', url, send([{ text: 'x' }, { raw: 'AAAA', filename: '/etc/passwd' }]), 200, -32602, /outside the workspace/],
       ['a file URL', url, send([{ text: 'x' }, { url: 'https://example.com/a.txt', filename: 'a.txt' }]), 200, -32602, /file URLs are not fetched/],
+      ['a tenant', url, send([{ text: 'x' }], { tenant: 'other' }), 200, -32602, /tenants are not used/],
+      ['a context id too long for the history', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'm', contextId: 'c'.repeat(37), role: 'ROLE_USER', parts: [{ text: 'x' }] } } }), 200, -32602, /contextId must be 1-36/],
+      ['a list page of -2', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ListTasks', params: { pageSize: -2 } }), 200, -32602, /pageSize must be an integer from 1 to 100/],
+      ['a list page of 1000', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ListTasks', params: { pageSize: 1000 } }), 200, -32602, /pageSize/],
+      ['a negative history length', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ListTasks', params: { historyLength: -1 } }), 200, -32602, /historyLength/],
       ['a follow-up on a task', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { messageId: 'm', taskId: 'abc', role: 'ROLE_USER', parts: [{ text: 'x' }] } } }), 200, -32602, /starts a new task/],
     ];
     for (const [what, target, body, status, code, message] of cases) {
@@ -40,6 +45,18 @@ describe('bad input at the gateway', () => {
     // The gateway still answers: nothing above broke it.
     expect((await rawRpc(url, send([{ text: 'fine' }]), auth)).json.result).toBeDefined();
     expect(await redis.xlen('hive:tasks:developer')).toBe(1);
+  });
+
+  it('refuses files an agent would refuse (over its per-file limit, or too much in all), and enqueues nothing', async () => {
+    const gateway = await hive.startGateway();
+    const auth = { Authorization: `Bearer ${hive.tokens.alice}` };
+    const url = `${gateway.url}/a2a/developer/jsonrpc`;
+    const file = (name: string, bytes: number) => ({ raw: Buffer.alloc(bytes, 1).toString('base64'), filename: name });
+    const big = await rawRpc(url, send([{ text: 'x' }, file('big.bin', 1024 * 1024 + 1)]), auth);
+    expect([big.json.error?.code, big.json.error?.message]).toEqual([-32602, "file 'big.bin' is 1048577 bytes; a file may hold at most 1048576"]);
+    const many = await rawRpc(url, send([{ text: 'x' }, file('a.bin', 900_000), file('b.bin', 900_000), file('c.bin', 900_000)]), auth);
+    expect(many.json.error?.message).toMatch(/the files hold 2700000 bytes in all; a task may carry at most 2097152/);
+    expect(await hive.client().exists('hive:tasks:developer')).toBe(0);
   });
 
   it('refuses to start on a bad configuration or tokens file, saying which', async () => {

@@ -81,3 +81,28 @@ describe('task history retention', () => {
     expect((await nextClient.getTask({ tenant: '', id: recent.id })).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
   });
 });
+
+describe('the gateway while Redis is down', () => {
+  it('still answers for finished tasks from the history, and shuts down in time', async () => {
+    await hive.api(() => text('done'));
+    await hive.startAgent('developer', 'dev-1');
+    const gateway = await hive.startGateway();
+    const client = await hive.a2a(gateway, 'developer');
+    const task = (await client.sendMessage(sendRequest([instructions('work')]))) as Task;
+    await waitFor(async () => (await storedState(gateway.env.DATABASE_URL, task.id)) === 'TASK_STATE_COMPLETED', 15_000, 'the stored task to complete');
+
+    await hive.redis.stop();
+    try {
+      const started = Date.now();
+      expect((await client.getTask({ tenant: '', id: task.id })).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await gateway.waitForReadiness(503);
+      const stopping = Date.now();
+      gateway.kill('SIGTERM');
+      expect((await gateway.exited).code).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
+    } finally {
+      await hive.redis.restart();
+    }
+  }, 30_000);
+});

@@ -104,6 +104,12 @@ for (const database of ['sqlite', 'postgres'] as const) {
 
       const blocked = (await (await hive.a2a(second, 'developer')).sendMessage(sendRequest([instructions('write a again')], false))) as Task;
       expect(blocked.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      // A2A 1.0: an ended task cannot be subscribed to.
+      await expect(
+        (async () => {
+          for await (const _ of (await hive.a2a(first, 'developer')).resubscribeTask({ tenant: '', id: blocked.id }));
+        })(),
+      ).rejects.toThrow(/has ended \(TASK_STATE_COMPLETED\); GetTask returns it/);
     });
   });
 }

@@ -27,8 +27,8 @@ export class EventFollower {
     private readonly keys: HiveKeys,
   ) {}
 
-  /** Events of the task after `fromId`, until the signal aborts or a `done` event has been yielded. */
-  async *follow(taskId: string, fromId: string, signal: AbortSignal): AsyncGenerator<FleetEvent> {
+  /** Events of the task after `fromId`, until one of the signals aborts or a `done` event has been yielded. */
+  async *follow(taskId: string, fromId: string, ...signals: AbortSignal[]): AsyncGenerator<FleetEvent> {
     const queue: FleetEvent[] = [];
     let wake: (() => void) | undefined;
     const follower: Follower = { lastId: fromId, push: (event) => (queue.push(event), wake?.()), wake: () => wake?.() };
@@ -36,9 +36,9 @@ export class EventFollower {
     set.add(follower);
     this.followers.set(taskId, set);
     this.running ??= this.loop();
-    signal.addEventListener('abort', follower.wake);
+    for (const signal of signals) signal.addEventListener('abort', follower.wake);
     try {
-      while (!signal.aborted && !this.closed) {
+      while (!signals.some((signal) => signal.aborted) && !this.closed) {
         const event = queue.shift();
         if (!event) {
           await new Promise<void>((resolve) => (wake = resolve));
@@ -48,7 +48,7 @@ export class EventFollower {
         if (event.type === 'done') return;
       }
     } finally {
-      signal.removeEventListener('abort', follower.wake);
+      for (const signal of signals) signal.removeEventListener('abort', follower.wake);
       set.delete(follower);
       if (set.size === 0) this.followers.delete(taskId);
     }

@@ -5,7 +5,7 @@ import { AGENT_CARD_PATH, rolePath } from './agent-cards';
 import { ClientTokens } from './client-tokens';
 import { GatewayMetrics } from './gateway-metrics';
 import { HiveRequestHandler } from './hive-request-handler';
-import { authenticate, ClientLimitsOptions, clientLimits, clientUser, jsonBody, notFound, requestMetrics } from './request-guards';
+import { authenticate, ClientLimitsOptions, clientLimits, clientUser, jsonBody, notFound, requestMetrics, transport } from './request-guards';
 
 export interface GatewayAppOptions {
   readonly handlers: Readonly<Record<AgentRole, HiveRequestHandler>>;
@@ -29,8 +29,8 @@ export function gatewayApp(options: GatewayAppOptions): Express {
     const requestHandler = options.handlers[role];
     const base = rolePath(role);
     app.use(`${base}/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: requestHandler }));
-    app.use(`${base}/jsonrpc`, ...guards, jsonRpcHandler({ requestHandler, userBuilder: clientUser }));
-    app.use(`${base}/rest`, ...guards, restHandler({ requestHandler, userBuilder: clientUser }));
+    app.use(`${base}/jsonrpc`, transport('jsonrpc'), ...guards, jsonRpcHandler({ requestHandler, userBuilder: clientUser }));
+    app.use(`${base}/rest`, transport('rest'), ...guards, restHandler({ requestHandler, userBuilder: clientUser }));
   }
   app.use(notFound);
   return app;

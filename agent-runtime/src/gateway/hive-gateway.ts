@@ -152,7 +152,8 @@ export class HiveGateway {
     this.timers.forEach(clearInterval);
     const server = this.server;
     const steps: ShutdownStep[] = [
-      ['http server', () => server && new Promise<void>((resolve) => (server.close(() => resolve()), server.closeIdleConnections()))],
+      // Open streams end with the follower below; a request stuck on an unreachable Redis gets a few seconds.
+      ['http server', () => server && Promise.race([new Promise<void>((resolve) => (server.close(() => resolve()), server.closeIdleConnections())), sleep(5_000).then(() => server.closeAllConnections())])],
       ['event follower', () => this.follower?.close()],
       ['reconciler', () => this.reconciler?.close()],
       ['redis', () => Promise.race([Promise.all([this.redis?.commands.quit(), this.redis?.blocking.quit(), this.followerConnection?.quit()]), sleep(1_000)])],

@@ -1,12 +1,12 @@
-import { taskStateToJSON } from '@a2a-js/sdk';
+import { TaskState, taskStateToJSON } from '@a2a-js/sdk';
 import type { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, ListTasksResponse, Message, SendMessageRequest, StreamResponse, SubscribeToTaskRequest, Task } from '@a2a-js/sdk';
-import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, TaskNotCancelableError, TaskNotFoundError } from '@a2a-js/sdk/errors';
+import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, RequestMalformedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { randomUUID } from 'node:crypto';
 import { AgentRole } from '../contract';
 import { Logger } from '../log/logger';
 import { finishedTask, isTerminal, metadataOf, submittedTask, withProgress, workingStatus } from './a2a-task';
-import { clientOf } from './client-user';
+import { callerOf, clientOf } from './client-user';
 import { EventFollower } from './event-follower';
 import { FleetChannel } from './fleet-channel';
 import { GatewayMetrics } from './gateway-metrics';
@@ -51,7 +51,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
   async sendMessage(params: SendMessageRequest, context: ServerCallContext): Promise<Message | Task> {
     const task = await this.submit(params, context);
     if (params.configuration?.returnImmediately) return task;
-    for await (const _ of this.deps.follower.follow(task.id, '0-0', this.deps.closing));
+    for await (const _ of this.deps.follower.follow(task.id, '0-0', this.deps.closing, callerOf(context).gone));
     return this.current(task.id, context);
   }
 
@@ -63,10 +63,8 @@ export class HiveRequestHandler implements A2ARequestHandler {
 
   async *resubscribe(params: SubscribeToTaskRequest, context: ServerCallContext): AsyncGenerator<StreamResponse> {
     const stored = await this.stored(params.id, context);
-    if (isTerminal(stored)) {
-      yield { payload: { $case: 'task', value: stored } };
-      return;
-    }
+    // A2A 1.0: an ended task cannot be subscribed to; GetTask returns it.
+    if (isTerminal(stored)) throw new UnsupportedOperationError(`task ${stored.id} has ended (${taskStateToJSON(stored.status!.state)}); GetTask returns it`);
     const progress = await this.deps.channel.progress(stored.id);
     yield { payload: { $case: 'task', value: withProgress(stored, progress.turns) } };
     if (progress.done) yield* this.final(stored.id, context);
@@ -77,10 +75,19 @@ export class HiveRequestHandler implements A2ARequestHandler {
     return withHistoryLength(await this.current(params.id, context), params.historyLength);
   }
 
+  /**
+   * The history stores a task as SUBMITTED until it ends, and the running
+   * state comes from Redis: a filter on SUBMITTED or WORKING reads the
+   * unfinished tasks and keeps those in that state now (a page may then hold
+   * fewer than pageSize).
+   */
   async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
-    const page = await this.deps.history.store.list(params, context);
+    validateListRequest(params);
+    const unfinished = params.status === TaskState.TASK_STATE_SUBMITTED || params.status === TaskState.TASK_STATE_WORKING;
+    const page = await this.deps.history.store.list(unfinished ? { ...params, status: TaskState.TASK_STATE_SUBMITTED } : params, context);
     const tasks = await Promise.all(page.tasks.map((task) => (isTerminal(task) ? task : this.refresh(task))));
-    return { ...page, tasks: tasks.map((task) => withHistoryLength(task, params.historyLength)) };
+    const wanted = unfinished ? tasks.filter((task) => task.status?.state === params.status) : tasks;
+    return { ...page, tasks: wanted.map((task) => withHistoryLength(task, params.historyLength)) };
   }
 
   /**
@@ -99,7 +106,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
     const onClose = () => waited.abort();
     this.deps.closing.addEventListener('abort', onClose);
     try {
-      for await (const _ of this.deps.follower.follow(task.id, '0-0', waited.signal));
+      for await (const _ of this.deps.follower.follow(task.id, '0-0', waited.signal, callerOf(context).gone));
     } finally {
       clearTimeout(timer);
       this.deps.closing.removeEventListener('abort', onClose);
@@ -126,6 +133,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
   /** Validates, records, then enqueues: a task the fleet may work on is always in the history first. */
   private async submit(params: SendMessageRequest, context: ServerCallContext): Promise<Task> {
     const client = clientOf(context);
+    validateScope(params, context);
     const payload = messageToPayload(params.message, this.deps.caps);
     const id = randomUUID();
     const task = submittedTask(id, params.message!.contextId || randomUUID(), params.message!, { role: this.role, client, ...(payload.title ? { title: payload.title } : {}) });
@@ -144,7 +152,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
 
   /** Progress as status updates, then the files and the final status. */
   private async *updates(task: Task, fromId: string, context: ServerCallContext): AsyncGenerator<StreamResponse> {
-    for await (const event of this.deps.follower.follow(task.id, fromId, this.deps.closing)) {
+    for await (const event of this.deps.follower.follow(task.id, fromId, this.deps.closing, callerOf(context).gone)) {
       if (event.type === 'turn') yield { payload: { $case: 'statusUpdate', value: workingStatus(task, event.turn) } };
       else yield* this.final(task.id, context);
     }
@@ -174,6 +182,30 @@ export class HiveRequestHandler implements A2ARequestHandler {
     const [result, progress] = await Promise.all([this.deps.channel.result(stored.id), this.deps.channel.progress(stored.id)]);
     return result ? finishedTask(stored, result.outcome, result.output, progress.turns) : withProgress(stored, progress.turns);
   }
+}
+
+/** What the SDK's own handler checks of a ListTasks request, which the store takes as it comes. */
+function validateListRequest(params: ListTasksRequest): void {
+  if (params.pageSize !== undefined && !(Number.isInteger(params.pageSize) && params.pageSize >= 1 && params.pageSize <= 100)) {
+    throw new RequestMalformedError(`pageSize must be an integer from 1 to 100, got ${params.pageSize}`);
+  }
+  if (params.historyLength !== undefined && !(Number.isInteger(params.historyLength) && params.historyLength >= 0)) {
+    throw new RequestMalformedError(`historyLength must be an integer >= 0, got ${params.historyLength}`);
+  }
+  if (params.statusTimestampAfter !== undefined && Number.isNaN(Date.parse(params.statusTimestampAfter))) {
+    throw new RequestMalformedError(`statusTimestampAfter must be a timestamp, got '${params.statusTimestampAfter}'`);
+  }
+}
+
+/**
+ * Tasks are scoped by the client's token alone: a tenant would file them
+ * where the client's other calls do not look. A context id is stored in a
+ * 36-character column.
+ */
+function validateScope(params: SendMessageRequest, context: ServerCallContext): void {
+  if (params.tenant || context.tenant) throw new RequestMalformedError('tenants are not used: the token scopes a client\'s tasks; send an empty tenant');
+  const contextId = params.message?.contextId ?? '';
+  if (contextId && !/^[\w.:-]{1,36}$/.test(contextId)) throw new RequestMalformedError("message.contextId must be 1-36 letters, digits, '_', '.', ':' or '-'");
 }
 
 /** A2A's historyLength: the most recent messages only; unset means all. */

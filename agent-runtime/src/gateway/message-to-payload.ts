@@ -1,7 +1,15 @@
 import type { Message } from '@a2a-js/sdk';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import { isAbsolute, normalize } from 'node:path';
-import { TaskPayload } from '../queue/task-entry';
+import { MAX_PAYLOAD_BYTES, TaskPayload } from '../queue/task-entry';
+import { DEFAULT_WORKSPACE_LIMITS } from '../tools/workspace';
+
+/**
+ * The most a task's files may hold in all: the agents take payloads up to
+ * MAX_PAYLOAD_BYTES, and the task's first stream event repeats the message,
+ * which the SDK's client refuses above 4 MiB of JSON (base64 adds a third).
+ */
+const MAX_FILES_BYTES = Math.min(MAX_PAYLOAD_BYTES / 2, 2 * 1024 * 1024);
 
 /** The most a task's budget may ask for: the agents' own limits. */
 export interface BudgetCaps {
@@ -42,6 +50,7 @@ export function messageToPayload(message: Message | undefined, caps: BudgetCaps)
         throw invalid(`${where}: a part needs text, raw bytes or data`);
     }
   }
+  checkSizes(files, binaryFiles);
   const text = instructions.join('\n\n').trim();
   if (text === '') throw invalid('the message has no instructions: add a text part without a filename');
   return {
@@ -51,6 +60,16 @@ export function messageToPayload(message: Message | undefined, caps: BudgetCaps)
     ...(Object.keys(binaryFiles).length ? { binaryFiles } : {}),
     ...(options.budget ? { budget: options.budget } : {}),
   };
+}
+
+/** Refused here what an agent would refuse later: a file over its workspace limit, or too much in all. */
+function checkSizes(files: Record<string, string>, binaryFiles: Record<string, string>): void {
+  const sizes = [...Object.entries(files).map(([path, text]) => [path, Buffer.byteLength(text)] as const), ...Object.entries(binaryFiles).map(([path, b64]) => [path, Buffer.byteLength(b64, 'base64')] as const)];
+  const limit = DEFAULT_WORKSPACE_LIMITS.maxFileBytes;
+  const large = sizes.find(([, bytes]) => bytes > limit);
+  if (large) throw invalid(`file '${large[0]}' is ${large[1]} bytes; a file may hold at most ${limit}`);
+  const total = sizes.reduce((sum, [, bytes]) => sum + bytes, 0);
+  if (total > MAX_FILES_BYTES) throw invalid(`the files hold ${total} bytes in all; a task may carry at most ${MAX_FILES_BYTES}`);
 }
 
 function taskOptions(value: unknown, where: string, caps: BudgetCaps): { title?: string; budget?: TaskPayload['budget'] } {

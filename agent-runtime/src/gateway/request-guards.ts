@@ -31,19 +31,47 @@ export function refuse(req: Request, res: Response, status: RefusalStatus, messa
   else res.json({ error: { code: status, status: name, message, details: [] } });
 }
 
+/** Set on each transport's routes: the URL (case, trailing slashes) is not a reliable guide. */
+export type Transport = 'jsonrpc' | 'rest';
+
 function isJsonRpc(req: Request): boolean {
-  return req.originalUrl.split('?')[0].endsWith('/jsonrpc');
+  return (req.res?.locals.transport ?? (/\/jsonrpc\/*$/i.test(req.originalUrl.split('?')[0]) ? 'jsonrpc' : 'rest')) === 'jsonrpc';
 }
+
+/** Marks the requests of one transport's routes. */
+export function transport(name: Transport): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.transport = name;
+    next();
+  };
+}
+
+/** JSON-RPC method names of A2A 1.0: anything else is counted as `other`, so clients cannot make up label values. */
+const A2A_METHODS = new Set([
+  'SendMessage',
+  'SendStreamingMessage',
+  'GetTask',
+  'ListTasks',
+  'CancelTask',
+  'SubscribeToTask',
+  'CreateTaskPushNotificationConfig',
+  'GetTaskPushNotificationConfig',
+  'ListTaskPushNotificationConfigs',
+  'DeleteTaskPushNotificationConfig',
+  'GetExtendedAgentCard',
+]);
 
 /** The A2A method of a request, for metrics and limits; a SendMessage that waits for its task is SendMessageBlocking. */
 export function a2aMethod(req: Request): string {
   if (req.baseUrl.endsWith('agent-card.json')) return 'GetAgentCard';
   // A JSON-RPC request refused before its body was read (no token) has no known method.
   if (isJsonRpc(req)) {
-    const method = typeof req.body?.method === 'string' ? req.body.method : req.body === undefined ? 'unparsed' : 'invalid';
+    if (req.body === undefined) return 'unparsed';
+    const method = A2A_METHODS.has(req.body?.method) ? (req.body.method as string) : 'other';
     return method === 'SendMessage' && !req.body.params?.configuration?.returnImmediately ? 'SendMessageBlocking' : method;
   }
-  const path = req.path;
+  // Express matches routes case-insensitively and with a trailing slash: so must this.
+  const path = req.path.toLowerCase().replace(/\/+$/, '');
   if (path.endsWith('/message:send')) return req.body?.configuration?.returnImmediately ? 'SendMessage' : 'SendMessageBlocking';
   if (path.endsWith('/message:stream')) return 'SendStreamingMessage';
   if (path.endsWith(':cancel')) return 'CancelTask';
@@ -85,7 +113,11 @@ export function authenticate(tokens: ClientTokens): RequestHandler {
 }
 
 /** The SDK's user builder: the client authenticate() found. */
-export const clientUser = async (req: Request): Promise<ClientUser> => new ClientUser(req.res!.locals.client as string);
+export const clientUser = async (req: Request): Promise<ClientUser> => {
+  const gone = new AbortController();
+  req.res!.once('close', () => gone.abort());
+  return new ClientUser(req.res!.locals.client as string, gone.signal);
+};
 
 /** Parses JSON bodies up to the gateway's limit (the SDK's own parser would stop at 100 KB); too large is 413, malformed 400. */
 export function jsonBody(maxBytes: number): RequestHandler[] {
@@ -108,11 +140,21 @@ export interface ClientLimitsOptions {
   readonly logger: Logger;
 }
 
+/** Redis answers the limits in a millisecond; past this it is away, and the request goes on without them. */
+const LIMITS_TIMEOUT_MS = 1_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Per-client limits shared by all gateway replicas through Redis: a request
  * rate (a counter per one-second window) and, for new tasks, the number in
- * flight. Both answer 429 with Retry-After. Should Redis not answer, the
- * rate check lets the request through: the request then fails on its own.
+ * flight (approximate: sends that arrive together may pass it together). Both
+ * answer 429 with Retry-After. Should Redis not answer within a second, the
+ * request goes on without them: it then fails on its own if it needs Redis.
  */
 export function clientLimits(options: ClientLimitsOptions): RequestHandler {
   return async (req, res, next) => {
@@ -120,7 +162,9 @@ export function clientLimits(options: ClientLimitsOptions): RequestHandler {
     try {
       const key = options.keys.rate(client, Math.floor(Date.now() / 1000));
       // One round trip for both checks: it is on the path of every task.
-      const replies = (await options.redis.multi().incr(key).expire(key, 2).scard(options.keys.inFlight(client)).exec()) as Array<[Error | null, number]>;
+      const replies = (await withTimeout(options.redis.multi().incr(key).expire(key, 2).scard(options.keys.inFlight(client)).exec(), LIMITS_TIMEOUT_MS)) as Array<
+        [Error | null, number]
+      >;
       const [count, inFlight] = [replies[0][1], replies[2][1]];
       if (count > options.rateLimit) return refuse(req, res, 429, `rate limit: more than ${options.rateLimit} requests per second`, { 'Retry-After': '1' });
       if (SENDS.has(a2aMethod(req)) && inFlight >= options.maxInFlight) {

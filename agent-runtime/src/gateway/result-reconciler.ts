@@ -128,11 +128,13 @@ export class ResultReconciler {
     if (!scope) return;
     const context = new ServerCallContext({ user: new ClientUser(scope.owner), tenant: scope.tenant || undefined });
     const stored = await this.history.store.load(taskId, context);
-    if (!stored || isTerminal(stored)) return;
-    const { turns } = await this.channel.progress(taskId);
-    const at = new Date(Number(entry.entryId.split('-')[0])).toISOString();
-    await this.history.store.save(finishedTask(stored, status as TaskOutcome, JSON.parse(output) as TaskOutput, turns, at), context);
+    if (stored && !isTerminal(stored)) {
+      const { turns } = await this.channel.progress(taskId);
+      const at = new Date(Number(entry.entryId.split('-')[0])).toISOString();
+      await this.history.store.save(finishedTask(stored, status as TaskOutcome, JSON.parse(output) as TaskOutput, turns, at), context);
+      this.metrics.resultsStored.inc({ outcome: status });
+    }
+    // Also when stored already: a gateway that died between the two steps left the id counted.
     await this.channel.finished(scope.owner, taskId);
-    this.metrics.resultsStored.inc({ outcome: status });
   }
 }

@@ -29,7 +29,8 @@ export interface Task {
 
 /** What a task id may be: it becomes part of Redis keys and directory names. */
 export const TASK_ID = /^[\w.:-]{1,200}$/;
-const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Largest payload an agent takes; a larger one is dead-lettered as malformed. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /** Redis replies with a flat [k1, v1, k2, v2] list. */
 export function entryFromReply(entryId: string, flat: readonly string[]): StreamEntry {
