@@ -11,9 +11,9 @@ import { statefulProtection } from './stateful-protection';
 
 export interface HiveDeploymentArgs {
   readonly environment: Environment;
-  /** Image per role and the gateway's: the references the stack builds (content-hash tags), as synth renders them. */
+  /** Image per role and the gateway's by content-hash tag, as synth renders them. */
   readonly images: WorkloadImages;
-  /** The same images by the digest their push produced: what the Deployments run. */
+  /** The same images by the digest that passed the smoke test: what the Deployments run. */
   readonly imageDigests: Readonly<Record<keyof WorkloadImages, pulumi.Output<string>>>;
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;

@@ -6,13 +6,13 @@ interface KubeWorkload {
 }
 
 /**
- * A ConfigGroup transformation: a container whose image is one the program
- * built (by its content-hash tag, as synth renders it) runs that image by the
- * digest its push produced, taken from the image resource's output. A tag can be
- * moved; with `imagePullPolicy: IfNotPresent` a rebuilt image under an existing
- * tag would never reach a node that has the old one.
+ * A ConfigGroup transformation: a container whose image is one of the tested
+ * images (by its content-hash tag, as synth renders it) runs that image by the
+ * digest that passed the smoke test, taken from the output that checked it
+ * against the registry. A tag can be moved; with `imagePullPolicy: IfNotPresent`
+ * a rebuilt image under an existing tag would never reach a node that has the old one.
  *
- * @param digestsByTag the pushed digest of each image, by its tag reference
+ * @param digestsByTag the tested digest of each image, by its tag reference
  */
 export function imagesByDigest(digestsByTag: ReadonlyMap<string, pulumi.Output<string>>): (object: KubeWorkload) => void {
   return (object) => {

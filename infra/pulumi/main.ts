@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { workloadImages } from '../chart/environment-app';
 import { parseEnvironment } from '../environment/parse-environment';
-import { computeImageTags } from '../images/image-tags';
-import { AgentImages } from './agent-images';
+import { PUSHED_IMAGES_RECORD } from '../images/pushed-images';
 import { HiveDeployment } from './hive-deployment';
 import { databaseUrlProblem, gatewayTokensProblem } from './secret-config-checks';
+import { TestedImages } from './tested-images';
 
 /**
  * The Pulumi program: one stack per environment. All config is read and
@@ -33,24 +33,28 @@ const secrets = {
   databaseUrl: requireCheckedSecret('databaseUrl', (url) => databaseUrlProblem(url, environment)),
 };
 
-const tags = computeImageTags(repoRoot);
-const images = new AgentImages('agent-images', { repoRoot, registry: environment.image.registry, tags, registryAuth });
-const deployment = new HiveDeployment(
-  'agent-hive',
-  {
-    environment,
-    images: workloadImages(environment, tags),
-    imageDigests: { ...images.digests, gateway: images.baseDigest },
-    kubeContext,
-    secrets,
-    allowNamespaceChange: config.getBoolean('allowNamespaceChange'),
-  },
-  { dependsOn: [images] },
-);
+const images = new TestedImages('agent-images', {
+  repoRoot,
+  recordPath: resolve(repoRoot, config.get('imagesRecord') ?? PUSHED_IMAGES_RECORD),
+  registry: environment.image.registry,
+  stack: pulumi.getStack(),
+  registryAuth,
+});
+const { base: baseDigest, ...roleDigests } = images.digests;
+/** What the Deployments run, by digest: each role its image, the gateway the base image (its entry point is there). */
+const digests = { ...roleDigests, gateway: baseDigest };
+const deployment = new HiveDeployment('agent-hive', {
+  environment,
+  images: workloadImages(environment, images.tags),
+  imageDigests: digests,
+  kubeContext,
+  secrets,
+  allowNamespaceChange: config.getBoolean('allowNamespaceChange'),
+});
 
 export const namespace = environment.namespace;
 /** What the Deployments run, by digest. */
-export const imageReferences = { ...images.digests, gateway: images.baseDigest };
+export const imageReferences = digests;
 export const deploymentNames = deployment.deploymentNames;
 
 /**

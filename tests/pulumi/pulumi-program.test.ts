@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { describe as name, KubeObject, loadChartsOut } from '../support/manifests';
 import { REPO_ROOT } from '../support/repo';
 import { SECRETS_CHECKSUM_ANNOTATION } from '../../infra/pulumi/secrets-checksum';
-import { GATEWAY_TOKENS, Registered, runProgram, SECRET_SIG, stackConfig, stackSecrets } from './pulumi-harness';
+import { GATEWAY_TOKENS, Registered, runProgram, SECRET_SIG, stackConfig, stackSecrets, testedImagesRecord } from './pulumi-harness';
 
 const kubernetesObjects = (resources: Registered[]) =>
   resources.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:yaml') && r.type !== 'pulumi:providers:kubernetes');
@@ -14,34 +13,28 @@ for (const stack of ['staging', 'prod']) {
   describe(`the Pulumi program for ${stack}`, async () => {
     const environment = loadEnvironment(REPO_ROOT, stack);
     const SECRETS = stackSecrets(stack);
-    const { resources, outputs } = await runProgram(stack, stackConfig(stack, SECRETS));
-    const images = resources.filter((r) => r.type === 'docker:index/image:Image');
+    const { resources, outputs, registryReads } = await runProgram(stack, stackConfig(stack, SECRETS));
+    const record = testedImagesRecord(stack);
     const k8sObjects = kubernetesObjects(resources);
 
-    it('builds the base image and one image per role from agent-runtime, into the stack registry', () => {
-      expect(images.map((i) => i.name).sort()).toEqual(['agent-architect', 'agent-base', 'agent-developer', 'agent-meta', 'agent-qa']);
-      for (const image of images) {
-        expect(image.inputs.imageName.startsWith(`${environment.image.registry}/${image.name}:ctx-`)).toBe(true);
-        expect(image.inputs.build.context).toBe(REPO_ROOT);
-        expect(image.inputs.build.dockerfile).toBe(join(REPO_ROOT, 'agent-runtime', `Dockerfile.${image.name}`));
-      }
-      const base = images.find((i) => i.name === 'agent-base')!;
-      for (const role of images.filter((i) => i.name !== 'agent-base')) expect(role.inputs.build.args.BASE).toBe(base.inputs.imageName);
+    it('builds no image: it only reads the registry for the images the record says passed their smoke tests', () => {
+      expect(resources.filter((r) => r.type.startsWith('docker:') || r.type === 'pulumi:providers:docker')).toEqual([]);
+      expect(registryReads.map((read) => read.name).sort()).toEqual(
+        Object.entries(record.images)
+          .map(([image, { tag }]) => `${environment.image.registry}/agent-${image}:${tag}`)
+          .sort(),
+      );
     });
 
-    it('runs every agent Deployment on its role image and the gateway on the base image, each by the digest its push produced', () => {
+    it('runs every agent Deployment on its role image and the gateway on the base image, each by the tested digest', () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
       expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway']);
-      const imageOf = (deployment: string) => images.find((i) => i.name === (deployment === 'hive-gateway' ? 'agent-base' : deployment))!;
+      const tested = (image: string) => `${environment.image.registry}/agent-${image}@${record.images[image].digest}`;
       for (const d of deployments) {
-        const image = imageOf(d.inputs.metadata.name);
-        expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(image.state.repoDigest);
-        expect(image.state.repoDigest).toMatch(/^[^:@]+(:\d+)?\/[^:@]+@sha256:[0-9a-f]{64}$/);
+        const image = d.inputs.metadata.name === 'hive-gateway' ? 'base' : d.inputs.metadata.name.replace('agent-', '');
+        expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(tested(image));
       }
-      expect(outputs.imageReferences).toEqual({
-        ...Object.fromEntries(images.filter((i) => i.name !== 'agent-base').map((i) => [i.name.replace('agent-', ''), i.state.repoDigest])),
-        gateway: imageOf('hive-gateway').state.repoDigest,
-      });
+      expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base') });
     });
 
     it("deploys into the stack's namespace with its HPA ranges, and exports no secret", () => {
