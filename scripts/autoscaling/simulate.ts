@@ -1,0 +1,165 @@
+import { ScalableRole } from '../../agent-runtime/src/contract';
+import { Autoscaler, cpuOnly, Keda, kedaDefaults, RenderedHpa } from './autoscalers';
+import { Fleet, FleetParams, newTask } from './fleet';
+import { lognormal, Prng } from './prng';
+import { RenderedEnvironment, RenderedRole } from './rendered-objects';
+import { Scenario } from './scenarios';
+
+/** Knobs of the fleet model that the rendered objects do not fix. */
+export interface ModelParams {
+  readonly seed: number;
+  /** Pod creation to process start (scheduling, image pull), seconds. */
+  readonly startDelaySeconds: number;
+  /** Process start to ready, seconds: README's measured 0.2-0.28 s. */
+  readonly spawnSeconds: number;
+  readonly taskMedianSeconds: number;
+  readonly taskP95Seconds: number;
+  readonly turnSeconds: number;
+  readonly cpuIdlePercent: number;
+  readonly cpuPerBusySlotPercent: number;
+}
+
+export const DEFAULT_MODEL: ModelParams = {
+  seed: 1,
+  startDelaySeconds: 30,
+  spawnSeconds: 0.25,
+  taskMedianSeconds: 90,
+  taskP95Seconds: 600,
+  turnSeconds: 20,
+  cpuIdlePercent: 5,
+  cpuPerBusySlotPercent: 15,
+};
+
+/** One way of scaling a role, built from its rendered objects. */
+export interface Engine {
+  readonly name: string;
+  readonly deletion: FleetParams['deletion'];
+  readonly build: (role: RenderedRole, env: RenderedEnvironment) => { autoscaler: Autoscaler; initialReplicas: number };
+}
+
+export const ENGINES: readonly Engine[] = [
+  { name: 'hpa', deletion: 'newest', build: (r, env) => ({ autoscaler: new RenderedHpa(r.hpa, env.adapter), initialReplicas: r.hpa.minReplicas }) },
+  {
+    name: 'hpa+deletion-cost',
+    deletion: 'idle-first',
+    build: (r, env) => ({ autoscaler: new RenderedHpa(r.hpa, env.adapter), initialReplicas: r.hpa.minReplicas }),
+  },
+  { name: 'cpu-only', deletion: 'newest', build: (r, env) => ({ autoscaler: new RenderedHpa(cpuOnly(r.hpa), env.adapter), initialReplicas: r.hpa.minReplicas }) },
+  { name: 'keda-lag', deletion: 'newest', build: (r) => ({ autoscaler: new Keda(kedaDefaults(r.hpa.maxReplicas)), initialReplicas: 0 }) },
+];
+
+/** A point of the plotted series, one a minute. */
+export interface SeriesPoint {
+  readonly minute: number;
+  readonly role: ScalableRole;
+  readonly replicas: number;
+  readonly backlog: number;
+}
+
+export interface Result {
+  readonly scenario: string;
+  readonly engine: string;
+  readonly tasks: number;
+  /** Last arrival to the last task finished, seconds; null if work was left at the end. */
+  readonly drainSeconds: number | null;
+  readonly p95QueueWaitSeconds: number;
+  readonly agentMinutes: number;
+  readonly scaleEvents: number;
+  readonly interrupted: number;
+  readonly turnsLostWithCheckpoints: number;
+  readonly turnsLostWithoutCheckpoints: number;
+  readonly series: readonly SeriesPoint[];
+}
+
+/** How long after the trace work may still drain before the run stops. */
+const TAIL_SECONDS = 6 * 3600;
+/** The breaker's first open period and longest (HIVE_LLM_BREAKER_OPEN_MS, _MAX_OPEN_MS defaults). */
+const BREAKER_OPEN_SECONDS = 5;
+const BREAKER_MAX_OPEN_SECONDS = 300;
+
+/** Runs one scenario with one engine over every role the scenario loads. */
+export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: Engine, model: ModelParams = DEFAULT_MODEL): Result {
+  const rng = new Prng(model.seed);
+  const arrivals = scenario.arrivals(rng);
+  const duration = lognormal(model.taskMedianSeconds, model.taskP95Seconds);
+  const breakerCloses = scenario.outage ? breakerClosesAt(scenario.outage.start, scenario.outage.end) : 0;
+  const series: SeriesPoint[] = [];
+  const totals = { tasks: 0, waits: [] as number[], lastArrival: 0, lastFinish: 0, leftOver: false };
+  const fleets: Fleet[] = [];
+
+  for (const role of env.roles.filter((r) => arrivals[r.role])) {
+    const times = arrivals[role.role] ?? [];
+    const tasks = times.map((t, i) => newTask(i, Math.floor(t), duration, rng));
+    const { autoscaler, initialReplicas } = engine.build(role, env);
+    const fleet = new Fleet(
+      {
+        concurrency: role.concurrency,
+        drainSeconds: env.drainSeconds,
+        scrapeSeconds: env.scrapeSeconds,
+        startDelaySeconds: model.startDelaySeconds,
+        spawnSeconds: model.spawnSeconds,
+        turnSeconds: model.turnSeconds,
+        cpuIdlePercent: model.cpuIdlePercent,
+        cpuPerBusySlotPercent: model.cpuPerBusySlotPercent,
+        deletion: engine.deletion,
+      },
+      initialReplicas,
+    );
+    let next = 0;
+    const end = scenario.durationSeconds + TAIL_SECONDS;
+    for (let now = 0; now < end; now++) {
+      while (next < tasks.length && tasks[next].arrival <= now) fleet.enqueue(tasks[next++]);
+      const apiUp = !scenario.outage || now < scenario.outage.start || now >= scenario.outage.end;
+      const breakerClosed = !scenario.outage || now < scenario.outage.start || now >= breakerCloses;
+      fleet.step(now, apiUp, breakerClosed);
+      fleet.scale(now, autoscaler.decide(now, fleet.specReplicas, fleet.view(now)));
+      if (now % 60 === 0) series.push({ minute: now / 60, role: role.role, replicas: fleet.specReplicas, backlog: fleet.backlog });
+      if (now >= scenario.durationSeconds && next === tasks.length && fleet.backlog === 0 && now % 60 === 0) break;
+    }
+    totals.tasks += tasks.length;
+    totals.leftOver ||= fleet.finished.length < tasks.length;
+    totals.lastArrival = Math.max(totals.lastArrival, ...tasks.map((t) => t.arrival));
+    totals.lastFinish = Math.max(totals.lastFinish, ...fleet.finished.map((t) => t.finished ?? 0));
+    totals.waits.push(...tasks.map((t) => (t.firstStart ?? end) - t.arrival));
+    fleets.push(fleet);
+  }
+
+  const sum = (f: (fleet: Fleet) => number) => fleets.reduce((n, fleet) => n + f(fleet), 0);
+  return {
+    scenario: scenario.name,
+    engine: engine.name,
+    tasks: totals.tasks,
+    drainSeconds: totals.leftOver ? null : totals.lastFinish - totals.lastArrival,
+    p95QueueWaitSeconds: percentile(totals.waits, 95),
+    agentMinutes: Math.round(sum((f) => f.totals.agentSeconds) / 60),
+    scaleEvents: sum((f) => f.totals.scaleEvents),
+    interrupted: sum((f) => f.totals.interrupted),
+    turnsLostWithCheckpoints: round1(sum((f) => f.totals.turnsLostWithCheckpoints)),
+    turnsLostWithoutCheckpoints: round1(sum((f) => f.totals.turnsLostWithoutCheckpoints)),
+    series,
+  };
+}
+
+/**
+ * The breaker opens as the outage starts and probes after 5 s, then after twice the
+ * previous open period up to 5 min; the first probe after the outage closes it.
+ */
+export function breakerClosesAt(outageStart: number, outageEnd: number): number {
+  let probe = outageStart;
+  let open = BREAKER_OPEN_SECONDS;
+  for (;;) {
+    probe += open;
+    if (probe >= outageEnd) return probe;
+    open = Math.min(open * 2, BREAKER_MAX_OPEN_SECONDS);
+  }
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,54 @@
+/**
+ * Autoscaling on workload traces (npm run simulate:autoscaling): the HPA algorithm on the
+ * HPAs and adapter rules rendered into charts-out/<env>/, against a CPU-only HPA and KEDA's
+ * redis-streams lag scaler. Prints a table, writes .bench/autoscaling.json.
+ *
+ *   --env prod          the environment whose rendered objects to read
+ *   --seed 1            traces and task durations
+ *   --start-delay 30    pod creation to process start (scheduling, image pull), seconds
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRenderedEnvironment } from './autoscaling/rendered-objects';
+import { SCENARIOS } from './autoscaling/scenarios';
+import { DEFAULT_MODEL, ENGINES, Result, simulate } from './autoscaling/simulate';
+
+const repoRoot = resolve(__dirname, '..');
+const { values } = parseArgs({
+  options: {
+    env: { type: 'string', default: 'prod' },
+    seed: { type: 'string', default: String(DEFAULT_MODEL.seed) },
+    'start-delay': { type: 'string', default: String(DEFAULT_MODEL.startDelaySeconds) },
+  },
+});
+const model = { ...DEFAULT_MODEL, seed: Number(values.seed), startDelaySeconds: Number(values['start-delay']) };
+const env = readRenderedEnvironment(join(repoRoot, 'charts-out'), values.env);
+
+const results: Result[] = SCENARIOS.flatMap((scenario) => ENGINES.map((engine) => simulate(env, scenario, engine, model)));
+
+const header = ['scenario', 'engine', 'tasks', 'drain', 'p95 wait', 'agent-min', 'scale events', 'interrupted', 'turns lost (ckpt / none)'];
+const rows = results.map((r) => [
+  r.scenario,
+  r.engine,
+  String(r.tasks),
+  r.drainSeconds === null ? 'not drained' : minutes(r.drainSeconds),
+  minutes(r.p95QueueWaitSeconds),
+  String(r.agentMinutes),
+  String(r.scaleEvents),
+  String(r.interrupted),
+  `${r.turnsLostWithCheckpoints} / ${r.turnsLostWithoutCheckpoints}`,
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+
+mkdirSync(join(repoRoot, '.bench'), { recursive: true });
+writeFileSync(
+  join(repoRoot, '.bench', 'autoscaling.json'),
+  `${JSON.stringify({ env: values.env, model, results: results.map(({ series: _series, ...figures }) => figures) }, null, 2)}\n`,
+);
+console.log(`\nmodel: ${JSON.stringify(model)}; .bench/autoscaling.json written`);
+
+function minutes(seconds: number): string {
+  return seconds < 60 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`;
+}
