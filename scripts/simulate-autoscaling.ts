@@ -1,7 +1,8 @@
 /**
  * Autoscaling on workload traces (npm run simulate:autoscaling): the HPA algorithm on the
  * HPAs and adapter rules rendered into charts-out/<env>/, against a CPU-only HPA and KEDA's
- * redis-streams lag scaler. Prints a table, writes .bench/autoscaling.json.
+ * redis-streams lag scaler. Prints a table, writes .bench/autoscaling.json and a plot per
+ * scenario into docs/autoscaling/ (the README shows them).
  *
  *   --env prod          the environment whose rendered objects to read
  *   --seed 1            traces and task durations
@@ -10,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { scenarioSvg } from './autoscaling/plots';
 import { readRenderedEnvironment } from './autoscaling/rendered-objects';
 import { SCENARIOS } from './autoscaling/scenarios';
 import { DEFAULT_MODEL, ENGINES, Result, simulate } from './autoscaling/simulate';
@@ -47,7 +49,14 @@ writeFileSync(
   join(repoRoot, '.bench', 'autoscaling.json'),
   `${JSON.stringify({ env: values.env, model, results: results.map(({ series: _series, ...figures }) => figures) }, null, 2)}\n`,
 );
-console.log(`\nmodel: ${JSON.stringify(model)}; .bench/autoscaling.json written`);
+const plots = join(repoRoot, 'docs', 'autoscaling');
+mkdirSync(plots, { recursive: true });
+void Promise.all(
+  SCENARIOS.map(async (scenario) => {
+    const svg = await scenarioSvg(scenario, results.filter((r) => r.scenario === scenario.name));
+    writeFileSync(join(plots, `${scenario.name}.svg`), svg);
+  }),
+).then(() => console.log(`\nmodel: ${JSON.stringify(model)}; .bench/autoscaling.json and docs/autoscaling/*.svg written`));
 
 function minutes(seconds: number): string {
   return seconds < 60 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`;

@@ -6,6 +6,8 @@ export interface Scenario {
   readonly name: string;
   readonly description: string;
   readonly durationSeconds: number;
+  /** How much of the run the plot shows. */
+  readonly plotMinutes: number;
   /** Arrival times in seconds, per loaded role; roles left out get no tasks and are not reported. */
   readonly arrivals: (rng: Prng) => Partial<Record<ScalableRole, number[]>>;
   /** The Messages API answers nothing in [start, end). */
@@ -44,24 +46,28 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'steady',
     description: '2 h of Poisson arrivals at the peak rate, every role',
     durationSeconds: 2 * HOUR,
+    plotMinutes: 150,
     arrivals: (rng) => perRole((_, peak) => poisson(rng, 2 * HOUR, peak)),
   },
   {
     name: 'burst',
     description: '500 developer tasks at once after 5 min',
     durationSeconds: 300,
+    plotMinutes: 90,
     arrivals: () => ({ developer: Array<number>(500).fill(300) }),
   },
   {
     name: 'diurnal',
     description: 'a 24 h working day, every role',
     durationSeconds: 24 * HOUR,
+    plotMinutes: 24 * 60,
     arrivals: (rng) => perRole((_, peak) => poisson(rng, 24 * HOUR, peak, diurnal(peak))),
   },
   {
     name: 'outage',
     description: 'steady load, the Messages API down from 30 to 45 min',
     durationSeconds: 2 * HOUR,
+    plotMinutes: 150,
     arrivals: (rng) => perRole((_, peak) => poisson(rng, 2 * HOUR, peak)),
     outage: { start: 1800, end: 2700 },
   },
