@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
-import { AgentRoleWorkload } from '../constructs/agents/agent-role';
+import { AGENT_ROLES, AgentRole, ScalableRole } from '../../agent-runtime/src/contract';
+import { AgentRoleWorkload, AutoscalingProps } from '../constructs/agents/agent-role';
+import { REDIS_TRIGGER_AUTHENTICATION, redisTriggerAuthentication } from '../constructs/agents/redis-trigger-authentication';
 import { RuntimeConfig } from '../constructs/agents/runtime-config';
 import { postgresStore, POSTGRES_PORT } from '../constructs/data-plane/postgres-store';
 import { redisStore, REDIS_PORT } from '../constructs/data-plane/redis-store';
@@ -41,12 +42,14 @@ export class HiveChart extends Chart {
       redis: storeEndpoint(env.redis, 'redis', REDIS_PORT),
       postgres: storeEndpoint(env.postgres, 'postgres', POSTGRES_PORT),
       gatewayClientNamespaces: [...env.gateway.ingressNamespaces, ...(env.gateway.ingress ? [env.gateway.ingress.controllerNamespace] : [])],
+      kedaNamespace: env.autoscaling.engine === 'keda' ? env.autoscaling.keda.namespace : undefined,
     });
 
     if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
     if (env.postgres.mode === 'in-cluster') postgresStore(this, namespace, env.postgres);
 
     const config = new RuntimeConfig(this, 'runtime-config', { environment: env });
+    if (env.autoscaling.engine === 'keda') redisTriggerAuthentication(this, namespace);
     this.roles = Object.fromEntries(
       AGENT_ROLES.map((role) => {
         const spec = role === 'meta' ? env.roles.meta : env.roles[role];
@@ -60,10 +63,7 @@ export class HiveChart extends Chart {
           configChecksum: config.checksum,
           shutdownGraceMs: env.runtime.shutdownGraceMs,
           prometheusSelectorLabels: env.monitoring.selectorLabels,
-          autoscaling:
-            role === 'meta'
-              ? undefined
-              : { minReplicas: env.roles[role].minReplicas, maxReplicas: env.roles[role].maxReplicas, ...env.autoscaling },
+          autoscaling: role === 'meta' ? undefined : autoscaling(env, role, namespace),
         });
         return [role, workload];
       }),
@@ -82,9 +82,32 @@ export class HiveChart extends Chart {
     // The only objects outside the environment's namespace; applying them needs the monitoring namespace to exist.
     if (env.monitoring.configMapsInMonitoringNamespace) {
       new GrafanaDashboard(this, 'dashboard', { namespace, monitoringNamespace: env.monitoringNamespace, folder: env.dashboard.grafanaFolder });
-      new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
+      // KEDA serves its own metrics to the HPAs it makes: no prometheus-adapter then.
+      if (env.autoscaling.engine === 'hpa') new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
     }
   }
+}
+
+function autoscaling(env: Environment, role: ScalableRole, namespace: string): AutoscalingProps {
+  const range = { minReplicas: env.roles[role].minReplicas, maxReplicas: env.roles[role].maxReplicas };
+  const { backlogPerAgent, busyRatioTarget, scaleDownStabilizationSeconds } = env.autoscaling;
+  const targets = { ...range, backlogPerAgent, busyRatioTarget, scaleDownStabilizationSeconds };
+  if (env.autoscaling.engine === 'hpa') return { engine: 'hpa', ...targets };
+  const { keda } = env.autoscaling;
+  const redis = env.redis;
+  return {
+    engine: 'keda',
+    ...targets,
+    // KEDA runs in its own namespace: the in-cluster Service by its full name.
+    redis: {
+      address: redis.mode === 'in-cluster' ? `redis.${namespace}.svc:${REDIS_PORT}` : `${redis.host}:${redis.port}`,
+      tls: redis.mode === 'external' && redis.tls,
+      authenticationName: REDIS_TRIGGER_AUTHENTICATION,
+    },
+    prometheusUrl: keda.prometheusUrl,
+    pollingIntervalSeconds: keda.pollingIntervalSeconds,
+    cooldownPeriodSeconds: keda.cooldownPeriodSeconds,
+  };
 }
 
 function storeEndpoint(store: DataStoreSpec, component: 'redis' | 'postgres', inClusterPort: number): StoreEndpoint {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { SCALABLE_ROLES, ScalableRole } from '../../agent-runtime/src/contract';
 
 const KUBE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -35,9 +35,13 @@ const resources = z
   })
   .strict();
 
+/** Roles that may scale to zero (with KEDA): rare work, where a first task may wait for a pod. */
+export const SCALE_TO_ZERO_ROLES: readonly ScalableRole[] = ['architect', 'qa'];
+
 const scalableRole = z
   .object({
-    minReplicas: positiveInt,
+    /** 0 only for SCALE_TO_ZERO_ROLES with autoscaling.engine keda (checked on the whole environment). */
+    minReplicas: z.number().int().min(0),
     maxReplicas: positiveInt,
     /** Tasks in flight per agent (HIVE_CONCURRENCY). */
     concurrency: positiveInt.max(64),
@@ -145,6 +149,41 @@ const gateway = z
     }
   });
 
+const keda = z
+  .object({
+    /** Namespace of KEDA's operator and metrics server: admitted to an in-cluster Redis. */
+    namespace: kubeName.default('keda'),
+    /** Prometheus that KEDA's busy-slots trigger queries, e.g. http://kube-prometheus-stack-prometheus.monitoring.svc:9090. */
+    prometheusUrl: z.string().url(),
+    /** How often KEDA checks whether a role at zero has work (its default: 30). */
+    pollingIntervalSeconds: positiveInt.max(300).default(30),
+    /** How long a role scaled to zero waits idle before its last agent goes (KEDA's default: 300). */
+    cooldownPeriodSeconds: positiveInt.max(3600).default(300),
+  })
+  .strict();
+
+/** What the agents scale towards, whichever engine scales them. */
+const scalingTargets = {
+  /** Queued tasks per agent before another agent is added. */
+  backlogPerAgent: positiveInt,
+  /** Share of busy slots (in flight / capacity) to aim for, in (0, 1]. */
+  busyRatioTarget: z.number().gt(0).max(1),
+  /** How long load must stay low before agents are removed. */
+  scaleDownStabilizationSeconds: positiveInt.min(60).max(3600),
+};
+
+/**
+ * 'hpa' (the default): HPAs on metrics prometheus-adapter serves. 'keda': a KEDA
+ * ScaledObject per role, reading the task streams from Redis itself; no prometheus-adapter.
+ */
+const autoscaling = z.preprocess(
+  (raw) => (raw !== null && typeof raw === 'object' && !('engine' in raw) ? { ...raw, engine: 'hpa' } : raw),
+  z.discriminatedUnion('engine', [
+    z.object({ engine: z.literal('hpa'), ...scalingTargets }).strict(),
+    z.object({ engine: z.literal('keda'), keda, ...scalingTargets }).strict(),
+  ]),
+);
+
 export const environmentSchema = z
   .object({
     namespace: kubeName,
@@ -177,16 +216,7 @@ export const environmentSchema = z
         meta: metaRole,
       } as Record<(typeof SCALABLE_ROLES)[number], typeof scalableRole> & { meta: typeof metaRole })
       .strict(),
-    autoscaling: z
-      .object({
-        /** Queued tasks per agent before the HPA adds one. */
-        backlogPerAgent: positiveInt,
-        /** Share of busy slots (in flight / capacity) the HPA aims for, in (0, 1]. */
-        busyRatioTarget: z.number().gt(0).max(1),
-        /** How long load must stay low before agents are removed. */
-        scaleDownStabilizationSeconds: positiveInt.min(60).max(3600),
-      })
-      .strict(),
+    autoscaling,
     gateway,
     alerts: z
       .object({
@@ -226,7 +256,18 @@ export const environmentSchema = z
       .strict()
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((env, ctx) => {
+    for (const role of SCALABLE_ROLES.filter((r) => env.roles[r].minReplicas === 0)) {
+      if (env.autoscaling.engine !== 'keda' || !SCALE_TO_ZERO_ROLES.includes(role)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['roles', role, 'minReplicas'],
+          message: `must be >= 1: only ${SCALE_TO_ZERO_ROLES.join(' and ')} scale to zero, and only with autoscaling.engine keda`,
+        });
+      }
+    }
+  });
 
 export type ResourceSpec = z.infer<typeof resources>;
 export type DataStoreSpec = z.infer<typeof dataStore>;

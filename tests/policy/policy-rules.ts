@@ -1,6 +1,6 @@
 import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
-import { Environment } from '../../infra/environment/environment-schema';
+import { Environment, SCALE_TO_ZERO_ROLES } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
 import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
 import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support/monitoring-queries';
@@ -82,22 +82,39 @@ const forEachContainer = (objects: readonly KubeObject[], check: (c: any, pod: a
   );
 
 /** The objects an environment puts into the monitoring namespace (README: "Objects outside the namespace"). */
-const MONITORING_NAMESPACE_OBJECTS: ReadonlyArray<{ what: string; is: (o: KubeObject) => boolean }> = [
+const MONITORING_NAMESPACE_OBJECTS: ReadonlyArray<{ what: string; is: (o: KubeObject) => boolean; onlyWithHpa?: true }> = [
   { what: 'Grafana dashboard', is: (o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1' },
-  { what: 'prometheus-adapter rules', is: (o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'] !== undefined },
+  // KEDA serves the metrics of the HPAs it makes itself.
+  { what: 'prometheus-adapter rules', is: (o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'] !== undefined, onlyWithHpa: true },
 ];
 
-/** Deployments and StatefulSets that can run more than one pod, with the HPA that owns them, if any. */
+/** An HPA or a KEDA ScaledObject, and the range it scales its target in. */
+interface Scaler {
+  readonly object: KubeObject;
+  readonly target: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Every HPA and ScaledObject (KEDA's defaults: minReplicaCount 0, maxReplicaCount 100). */
+function scalers(objects: readonly KubeObject[]): Scaler[] {
+  return [
+    ...byKind(objects, 'HorizontalPodAutoscaler').map((h) => ({ object: h, target: h.spec.scaleTargetRef.name, min: h.spec.minReplicas ?? 1, max: h.spec.maxReplicas })),
+    ...byKind(objects, 'ScaledObject').map((s) => ({ object: s, target: s.spec.scaleTargetRef.name, min: s.spec.minReplicaCount ?? 0, max: s.spec.maxReplicaCount ?? 100 })),
+  ];
+}
+
+const scalerOf = (objects: readonly KubeObject[], workload: KubeObject) => scalers(objects).find((s) => s.target === workload.metadata.name);
+
+/** Deployments and StatefulSets that can run more than one pod. */
 function multiReplicaWorkloads(objects: readonly KubeObject[]): KubeObject[] {
-  const hpas = byKind(objects, 'HorizontalPodAutoscaler');
   return podWorkloads(objects)
     .map(({ object }) => object)
-    .filter((o) => (o.spec.replicas ?? 1) > 1 || hpas.some((h) => h.spec.scaleTargetRef.name === o.metadata.name && h.spec.maxReplicas > 1));
+    .filter((o) => (o.spec.replicas ?? 1) > 1 || (scalerOf(objects, o)?.max ?? 0) > 1);
 }
 
 function maxPods(objects: readonly KubeObject[], workload: KubeObject): number {
-  const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === workload.metadata.name);
-  const replicas = hpa ? hpa.spec.maxReplicas : (workload.spec.replicas ?? 1);
+  const replicas = scalerOf(objects, workload)?.max ?? workload.spec.replicas ?? 1;
   // A rolling update runs maxSurge extra pods.
   return replicas + (workload.spec.strategy?.rollingUpdate?.maxSurge ?? 0);
 }
@@ -236,8 +253,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         (p) => p.metadata.namespace === workload.metadata.namespace && selects(p.spec.selector?.matchLabels, labels),
       );
       if (!pdb) return [`${describe(workload)}: no PodDisruptionBudget selects its pods`];
-      const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === workload.metadata.name);
-      const minPods = hpa?.spec.minReplicas ?? workload.spec.replicas ?? 1;
+      const minPods = scalerOf(objects, workload)?.min ?? workload.spec.replicas ?? 1;
       const allowsEviction = pdb.spec.maxUnavailable !== undefined ? pdb.spec.maxUnavailable >= 1 : pdb.spec.minAvailable < minPods;
       return allowsEviction ? [] : [`${describe(pdb)}: spec does not allow a single eviction at ${minPods} pods`];
     }),
@@ -250,41 +266,46 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     }),
 
   'HPA-RANGE': (objects, env) => {
-    const hpas = byKind(objects, 'HorizontalPodAutoscaler');
+    const all = scalers(objects);
     return [
       ...SCALABLE_ROLES.flatMap((role) => {
-        const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === `agent-${role}`);
-        if (!hpa) return [`Deployment agent-${role}: no HorizontalPodAutoscaler`];
+        const mine = all.filter((s) => s.target === `agent-${role}`);
+        const kind = env.autoscaling.engine === 'keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler';
+        if (mine.length !== 1 || mine[0].object.kind !== kind) {
+          return [`Deployment agent-${role}: scaled by ${mine.map((s) => describe(s.object)).join(', ') || 'nothing'}; autoscaling.engine ${env.autoscaling.engine} wants one ${kind}`];
+        }
+        const [scaler] = mine;
         const { minReplicas, maxReplicas } = env.roles[role];
         const problems: string[] = [];
-        if (hpa.spec.minReplicas !== minReplicas || hpa.spec.maxReplicas !== maxReplicas) {
-          problems.push(`${describe(hpa)}: range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, environment says ${minReplicas}-${maxReplicas}`);
+        if (scaler.min !== minReplicas || scaler.max !== maxReplicas) {
+          problems.push(`${describe(scaler.object)}: range ${scaler.min}-${scaler.max}, environment says ${minReplicas}-${maxReplicas}`);
         }
         if (env.name === 'prod') {
           const [min, max] = PRODUCT_CARD_RANGES[role];
-          if (hpa.spec.minReplicas !== min || hpa.spec.maxReplicas !== max) {
-            problems.push(`${describe(hpa)}: prod range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, product card says ${min}-${max}`);
+          if (scaler.min !== min || scaler.max !== max) {
+            problems.push(`${describe(scaler.object)}: prod range ${scaler.min}-${scaler.max}, product card says ${min}-${max}`);
           }
         }
+        if (scaler.min === 0 && !SCALE_TO_ZERO_ROLES.includes(role)) problems.push(`${describe(scaler.object)}: scales ${role} to zero`);
         return problems;
       }),
       ...(() => {
-        const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === 'hive-gateway');
+        const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === 'hive-gateway');
         if (!hpa) return ['Deployment hive-gateway: no HorizontalPodAutoscaler'];
         const { minReplicas, maxReplicas } = env.gateway;
         return hpa.spec.minReplicas === minReplicas && hpa.spec.maxReplicas === maxReplicas
           ? []
           : [`${describe(hpa)}: range ${hpa.spec.minReplicas}-${hpa.spec.maxReplicas}, environment says ${minReplicas}-${maxReplicas}`];
       })(),
-      ...hpas.flatMap((hpa) => {
+      ...all.flatMap(({ object, target: name, min, max }) => {
         const problems: string[] = [];
-        if (hpa.spec.minReplicas > hpa.spec.maxReplicas) problems.push(`${describe(hpa)}: minReplicas > maxReplicas`);
-        if (hpa.spec.minReplicas < 2 && !HPA_MIN_REPLICA_EXEMPTIONS[hpa.metadata.name]) {
-          problems.push(`${describe(hpa)}: minReplicas ${hpa.spec.minReplicas} < 2 without a named exemption`);
+        if (min > max) problems.push(`${describe(object)}: minimum ${min} > maximum ${max}`);
+        if (min < 2 && !HPA_MIN_REPLICA_EXEMPTIONS[object.metadata.name]) {
+          problems.push(`${describe(object)}: minimum ${min} < 2 without a named exemption`);
         }
-        const target = byKind(objects, hpa.spec.scaleTargetRef.kind).find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name);
-        if (!target) problems.push(`${describe(hpa)}: scaleTargetRef ${hpa.spec.scaleTargetRef.name} does not exist`);
-        else if (target.spec.replicas !== undefined) problems.push(`${describe(target)}: spec.replicas is set although an HPA owns it`);
+        const target = byKind(objects, object.spec.scaleTargetRef.kind ?? 'Deployment').find((d) => d.metadata.name === name);
+        if (!target) problems.push(`${describe(object)}: scaleTargetRef ${name} does not exist`);
+        else if (target.spec.replicas !== undefined) problems.push(`${describe(target)}: spec.replicas is set although ${describe(object)} owns it`);
         return problems;
       }),
     ];
@@ -298,6 +319,13 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         (hpa.spec.metrics ?? []).some((m: any) => m.type === 'External' || m.type === 'Pods')
           ? []
           : [`${describe(hpa)}: spec.metrics has no External or Pods metric (scales on CPU alone)`],
+      )
+      .concat(
+        byKind(objects, 'ScaledObject').flatMap((so) =>
+          (so.spec.triggers ?? []).some((t: any) => t.type === 'redis-streams')
+            ? []
+            : [`${describe(so)}: spec.triggers has no redis-streams trigger (does not scale on the task stream)`],
+        ),
       ),
 
   SINGLETON: (objects) => {
@@ -306,9 +334,9 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     return [
       ...(meta.spec.replicas === 1 ? [] : [`${describe(meta)}: spec.replicas is ${meta.spec.replicas}, must be 1`]),
       ...(meta.spec.strategy?.type === 'Recreate' ? [] : [`${describe(meta)}: spec.strategy.type is ${meta.spec.strategy?.type}, must be Recreate`]),
-      ...byKind(objects, 'HorizontalPodAutoscaler')
-        .filter((h) => h.spec.scaleTargetRef.name === 'agent-meta')
-        .map((h) => `${describe(h)}: targets the meta singleton`),
+      ...scalers(objects)
+        .filter((s) => s.target === 'agent-meta')
+        .map((s) => `${describe(s.object)}: targets the meta singleton`),
     ];
   },
 
@@ -466,6 +494,22 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         .filter(([key, value]) => CREDENTIAL_NAME.test(key) || CREDENTIAL_VALUE.test(value))
         .map(([key]) => `${describe(cm)}: data.${key} looks like a credential`),
     ),
+    // KEDA: a trigger's metadata holds no credential; a Redis trigger gets the password through an existing TriggerAuthentication.
+    ...byKind(objects, 'ScaledObject').flatMap((so) =>
+      (so.spec.triggers ?? []).flatMap((t: any, i: number) => [
+        ...Object.entries((t.metadata ?? {}) as Record<string, string>)
+          .filter(([key, value]) => CREDENTIAL_NAME.test(key) || CREDENTIAL_VALUE.test(value))
+          .map(([key]) => `${describe(so)}: spec.triggers[${i}].metadata.${key} holds a credential`),
+        ...(t.type === 'redis-streams' && !byKind(objects, 'TriggerAuthentication').some((a) => a.metadata.name === t.authenticationRef?.name)
+          ? [`${describe(so)}: spec.triggers[${i}] has no authenticationRef to a TriggerAuthentication of the namespace`]
+          : []),
+      ]),
+    ),
+    ...byKind(objects, 'TriggerAuthentication').flatMap((a) =>
+      (a.spec.secretTargetRef ?? [])
+        .filter((ref: any) => ref.name !== SECRETS.redis.name || ref.key !== SECRETS.redis.key)
+        .map((ref: any) => `${describe(a)}: refers to Secret ${ref.name} key ${ref.key}; KEDA may read only ${SECRETS.redis.name}/${SECRETS.redis.key}`),
+    ),
   ],
 
   'SECRET-SCOPE': (objects) =>
@@ -512,7 +556,9 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     }),
 
   'MON-NS': (objects, env) => {
-    const documented = env.monitoring.configMapsInMonitoringNamespace ? MONITORING_NAMESPACE_OBJECTS : [];
+    const documented = env.monitoring.configMapsInMonitoringNamespace
+      ? MONITORING_NAMESPACE_OBJECTS.filter(({ onlyWithHpa }) => !onlyWithHpa || env.autoscaling.engine === 'hpa')
+      : [];
     const misplaced = objects
       .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== env.namespace)
       .filter((o) => o.metadata.namespace !== env.monitoringNamespace || !documented.some(({ is }) => is(o)))

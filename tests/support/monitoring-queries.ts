@@ -90,8 +90,8 @@ export function hpaExternalMetrics(objects: readonly KubeObject[]): HpaExternalM
 }
 
 /**
- * Every PromQL query in an environment: alerts, dashboard panels and adapter
- * rules (templates expanded).
+ * Every PromQL query in an environment: alerts, dashboard panels, adapter
+ * rules (templates expanded) and KEDA's Prometheus triggers.
  */
 export function allQueries(objects: readonly KubeObject[]): QueryUse[] {
   return [
@@ -101,5 +101,12 @@ export function allQueries(objects: readonly KubeObject[]): QueryUse[] {
       { where: `${where} seriesQuery`, expr: expandAdapterTemplate(rule.seriesQuery) },
       { where: `${where} metricsQuery`, expr: expandAdapterTemplate(rule.metricsQuery) },
     ]),
+    ...objects
+      .filter((o) => o.kind === 'ScaledObject')
+      .flatMap((so) =>
+        (so.spec.triggers ?? [])
+          .filter((t: any) => t.type === 'prometheus')
+          .map((t: any) => ({ where: `ScaledObject/${so.metadata.name} trigger ${t.name ?? t.type}`, expr: t.metadata.query })),
+      ),
   ];
 }

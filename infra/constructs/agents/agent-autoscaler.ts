@@ -68,22 +68,31 @@ export class AgentAutoscaler extends Construct {
             resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.cpuUtilizationPercent ?? 80 } },
           },
         ],
-        behavior: {
-          scaleUp: {
-            stabilizationWindowSeconds: 0,
-            selectPolicy: 'Max',
-            policies: [
-              { type: 'Percent', value: 100, periodSeconds: 30 },
-              { type: 'Pods', value: 4, periodSeconds: 30 },
-            ],
-          },
-          scaleDown: {
-            stabilizationWindowSeconds: props.scaleDownStabilizationSeconds,
-            selectPolicy: 'Min',
-            policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
-          },
-        },
+        behavior: agentScalingBehavior(props.scaleDownStabilizationSeconds),
       },
     });
   }
+}
+
+/**
+ * Up fast (double or 4 agents per 30 s, whichever is more), down one agent per 2 min after
+ * a long stabilization: a stopped agent gives its unfinished tasks back. Shared by the
+ * HPA and by the HPA a KEDA ScaledObject makes.
+ */
+export function agentScalingBehavior(scaleDownStabilizationSeconds: number): k8s.HorizontalPodAutoscalerBehaviorV2 {
+  return {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [
+        { type: 'Percent', value: 100, periodSeconds: 30 },
+        { type: 'Pods', value: 4, periodSeconds: 30 },
+      ],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: scaleDownStabilizationSeconds,
+      selectPolicy: 'Min',
+      policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+    },
+  };
 }

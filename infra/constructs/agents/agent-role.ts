@@ -5,8 +5,13 @@ import { hiveLabels, selectorLabels } from '../workload/labels';
 import { disruptionBudget } from '../workload/scaled-out';
 import { AgentAutoscaler, AgentAutoscalerProps } from './agent-autoscaler';
 import { AgentDeployment, AgentDeploymentProps } from './agent-deployment';
+import { AgentScaledObject, AgentScaledObjectProps } from './agent-scaled-object';
 
-type AutoscalingProps = Omit<AgentAutoscalerProps, 'namespace' | 'role' | 'deploymentName'>;
+type RoleProps = 'namespace' | 'role' | 'deploymentName';
+/** An HPA on metrics prometheus-adapter serves, or a KEDA ScaledObject. */
+export type AutoscalingProps =
+  | ({ readonly engine: 'hpa' } & Omit<AgentAutoscalerProps, RoleProps>)
+  | ({ readonly engine: 'keda' } & Omit<AgentScaledObjectProps, RoleProps | 'concurrency'>);
 
 export interface AgentRoleProps extends Omit<AgentDeploymentProps, 'scaling'> {
   /** How the role scales; omitted for the meta singleton, which never runs twice. */
@@ -17,7 +22,7 @@ export interface AgentRoleProps extends Omit<AgentDeploymentProps, 'scaling'> {
 
 /**
  * Everything one agent role needs: workload, scaling, disruption budget and
- * scrape config. Scalable roles get an HPA and a PDB; meta is a singleton.
+ * scrape config. Scalable roles get an HPA (or a ScaledObject) and a PDB; meta is a singleton.
  */
 export class AgentRoleWorkload extends Construct {
   readonly deployment: AgentDeployment;
@@ -35,12 +40,9 @@ export class AgentRoleWorkload extends Construct {
     const name = this.deployment.name;
 
     if (props.autoscaling) {
-      this.autoscaler = new AgentAutoscaler(this, 'autoscaler', {
-        ...props.autoscaling,
-        namespace: props.namespace,
-        role: props.role as ScalableRole,
-        deploymentName: name,
-      });
+      const target = { namespace: props.namespace, role: props.role as ScalableRole, deploymentName: name };
+      if (props.autoscaling.engine === 'hpa') this.autoscaler = new AgentAutoscaler(this, 'autoscaler', { ...props.autoscaling, ...target });
+      else new AgentScaledObject(this, 'scaled-object', { ...props.autoscaling, ...target, concurrency: props.concurrency });
       disruptionBudget(this, 'disruption-budget', {
         name,
         namespace: props.namespace,

@@ -21,6 +21,8 @@ export interface HiveNetworkPoliciesProps {
   readonly postgres: StoreEndpoint;
   /** Namespaces whose pods may call the gateway's A2A port: its clients, and the ingress controller's if there is an Ingress. */
   readonly gatewayClientNamespaces: readonly string[];
+  /** KEDA's namespace, whose scalers read the task streams; omitted: KEDA does not scale the agents. */
+  readonly kedaNamespace?: string;
 }
 
 /** The workloads that talk to the data stores. */
@@ -76,7 +78,15 @@ export class HiveNetworkPolicies extends Construct {
       policy(`${name}-from-${clients.join('-and-')}`, {
         podSelector: { matchLabels: selectorLabels(store.component) },
         policyTypes: ['Ingress'],
-        ingress: [{ from: clients.map((client) => ({ podSelector: workloads[client] })), ports: [port(store.port)] }],
+        ingress: [
+          {
+            from: [
+              ...clients.map((client) => ({ podSelector: workloads[client] })),
+              ...(name === 'redis' && props.kedaNamespace ? [fromNamespace(props.kedaNamespace)] : []),
+            ],
+            ports: [port(store.port)],
+          },
+        ],
       });
     }
 
