@@ -1,20 +1,22 @@
 /**
  * Autoscaling on workload traces (npm run simulate:autoscaling): the HPA algorithm on the
- * HPAs and adapter rules rendered into charts-out/<env>/, against a CPU-only HPA and KEDA's
- * redis-streams lag scaler. Prints a table, writes .bench/autoscaling.json and a plot per
+ * HPAs and adapter rules rendered into charts-out/<env>/, against a CPU-only HPA, KEDA's
+ * redis-streams lag scaler with its defaults, and the ScaledObjects the environment gets
+ * with `autoscaling.engine: keda`. Prints a table, writes .bench/autoscaling.json and a plot per
  * scenario into docs/autoscaling/ (the README shows them).
  *
  *   --env prod          the environment whose rendered objects to read
  *   --seed 1            traces and task durations
  *   --start-delay 30    pod creation to process start (scheduling, image pull), seconds
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarioSvg } from './autoscaling/plots';
 import { readRenderedEnvironment } from './autoscaling/rendered-objects';
 import { SCENARIOS } from './autoscaling/scenarios';
-import { DEFAULT_MODEL, ENGINES, Result, simulate } from './autoscaling/simulate';
+import { synthKedaVariant } from './autoscaling/keda-variant';
+import { DEFAULT_MODEL, HPA_ENGINES, KEDA_ENGINES, Result, simulate } from './autoscaling/simulate';
 
 const repoRoot = resolve(__dirname, '..');
 const { values } = parseArgs({
@@ -26,16 +28,23 @@ const { values } = parseArgs({
 });
 const model = { ...DEFAULT_MODEL, seed: Number(values.seed), startDelaySeconds: Number(values['start-delay']) };
 const env = readRenderedEnvironment(join(repoRoot, 'charts-out'), values.env);
+const kedaDir = synthKedaVariant(repoRoot, values.env);
+const kedaEnv = readRenderedEnvironment(kedaDir, values.env);
+rmSync(kedaDir, { recursive: true, force: true });
 
-const results: Result[] = SCENARIOS.flatMap((scenario) => ENGINES.map((engine) => simulate(env, scenario, engine, model)));
+const results: Result[] = SCENARIOS.flatMap((scenario) => [
+  ...HPA_ENGINES.map((engine) => simulate(env, scenario, engine, model)),
+  ...KEDA_ENGINES.map((engine) => simulate(kedaEnv, scenario, engine, model)),
+]);
 
-const header = ['scenario', 'engine', 'tasks', 'drain', 'p95 wait', 'agent-min', 'scale events', 'interrupted', 'turns lost (ckpt / none)'];
+const header = ['scenario', 'engine', 'tasks', 'drain', 'p95 wait', 'cold starts (max wait)', 'agent-min', 'scale events', 'interrupted', 'turns lost (ckpt / none)'];
 const rows = results.map((r) => [
   r.scenario,
   r.engine,
   String(r.tasks),
   r.drainSeconds === null ? 'not drained' : minutes(r.drainSeconds),
   minutes(r.p95QueueWaitSeconds),
+  r.coldArrivals ? `${r.coldArrivals} (${minutes(r.maxColdWaitSeconds)})` : '-',
   String(r.agentMinutes),
   String(r.scaleEvents),
   String(r.interrupted),

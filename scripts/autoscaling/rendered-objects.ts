@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { METRICS, SCALABLE_ROLES, ScalableRole } from '../../agent-runtime/src/contract';
+import { KedaSettings, KedaTrigger } from './autoscalers';
 import { DEFAULT_BEHAVIOR, HpaSpec, MetricSpec, ScalingRules } from './hpa-algorithm';
 
 /** What a role's metric names mean, read from the prometheus-adapter rules. */
@@ -17,7 +18,9 @@ export interface AdapterSemantics {
 /** One scalable role as rendered into charts-out/<env>/. */
 export interface RenderedRole {
   readonly role: ScalableRole;
-  readonly hpa: HpaSpec;
+  /** Its HPA, or (engine keda) its ScaledObject. */
+  readonly hpa?: HpaSpec;
+  readonly scaledObject?: KedaSettings;
   /** Task slots per agent (HIVE_CONCURRENCY). */
   readonly concurrency: number;
 }
@@ -25,6 +28,7 @@ export interface RenderedRole {
 export interface RenderedEnvironment {
   readonly env: string;
   readonly roles: readonly RenderedRole[];
+  /** Empty without the adapter rules ConfigMap: the HPA's adapter metrics are then unavailable. */
   readonly adapter: AdapterSemantics;
   /** How long a stopping agent lets its tasks finish (HIVE_SHUTDOWN_GRACE_MS), seconds. */
   readonly drainSeconds: number;
@@ -53,16 +57,18 @@ export function readRenderedEnvironment(chartsOut: string, env: string): Rendere
     const container = required('Deployment', name).spec.template.spec.containers[0];
     const concurrency = Number(container.env.find((e: { name: string }) => e.name === 'HIVE_CONCURRENCY')?.value);
     if (!(concurrency > 0)) throw new Error(`charts-out/${env}: Deployment/${name} sets no HIVE_CONCURRENCY`);
-    return { role, hpa: hpaSpec(required('HorizontalPodAutoscaler', name)), concurrency };
+    const hpa = find('HorizontalPodAutoscaler', name);
+    const scaledObject = find('ScaledObject', name);
+    if (!hpa && !scaledObject) throw new Error(`charts-out/${env}: nothing scales Deployment/${name}`);
+    return { role, hpa: hpa && hpaSpec(hpa), scaledObject: scaledObject && kedaSettings(scaledObject), concurrency };
   });
   const runtime = required('ConfigMap', 'agent-hive-runtime').data;
   const interval = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'agent-developer')?.spec.endpoints[0].interval ?? '30s';
   const adapterMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('agent-hive-adapter-rules-'));
-  if (!adapterMap) throw new Error(`charts-out/${env}: no prometheus-adapter rules ConfigMap, so the HPA metrics mean nothing`);
   return {
     env,
     roles,
-    adapter: adapterSemantics(parse(adapterMap.data['config.yaml'])),
+    adapter: adapterSemantics(adapterMap ? parse(adapterMap.data['config.yaml']) : {}),
     drainSeconds: Number(runtime.HIVE_SHUTDOWN_GRACE_MS) / 1000,
     scrapeSeconds: seconds(interval),
   };
@@ -141,4 +147,30 @@ function seconds(duration: string): number {
   const m = /^(\d+)(s|m)$/.exec(duration);
   if (!m) throw new Error(`duration not modelled: ${duration}`);
   return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+/** A ScaledObject's settings and triggers, KEDA's defaults filled in; a trigger the simulation cannot model is refused. */
+export function kedaSettings(scaledObject: Obj): KedaSettings {
+  const spec = scaledObject.spec;
+  const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+  return {
+    minReplicaCount: spec.minReplicaCount ?? 0,
+    maxReplicaCount: spec.maxReplicaCount ?? 100,
+    pollingIntervalSeconds: spec.pollingInterval ?? 30,
+    cooldownPeriodSeconds: spec.cooldownPeriod ?? 300,
+    triggers: (spec.triggers as any[]).map(trigger),
+    behavior: behavior ? hpaSpec({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda' }, spec: { maxReplicas: 1, metrics: [], behavior } }).behavior : undefined,
+  };
+}
+
+function trigger(t: any): KedaTrigger {
+  const m = t.metadata;
+  if (t.type === 'redis-streams' && m.lagCount) return { signal: 'lag', target: Number(m.lagCount), activation: Number(m.activationLagCount ?? 0) };
+  if (t.type === 'redis-streams' && m.consumerGroup) {
+    return { signal: 'pending', target: Number(m.pendingEntriesCount ?? 5), activation: Number(m.activationLagCount ?? 0) };
+  }
+  if (t.type === 'prometheus' && m.query.includes(METRICS.tasksInFlight)) {
+    return { signal: 'inFlight', target: Number(m.threshold), activation: Number(m.activationThreshold ?? 0) };
+  }
+  throw new Error(`KEDA trigger not modelled: ${JSON.stringify(t)}`);
 }

@@ -1,5 +1,6 @@
 import { ScalableRole } from '../../agent-runtime/src/contract';
-import { Autoscaler, cpuOnly, Keda, kedaDefaults, RenderedHpa } from './autoscalers';
+import { Autoscaler, cpuOnly, Keda, kedaDefaults, KedaSettings, RenderedHpa } from './autoscalers';
+import { HpaSpec } from './hpa-algorithm';
 import { Fleet, FleetParams, newTask } from './fleet';
 import { lognormal, Prng } from './prng';
 import { RenderedEnvironment, RenderedRole } from './rendered-objects';
@@ -37,16 +38,29 @@ export interface Engine {
   readonly build: (role: RenderedRole, env: RenderedEnvironment) => { autoscaler: Autoscaler; initialReplicas: number };
 }
 
-export const ENGINES: readonly Engine[] = [
-  { name: 'hpa', deletion: 'newest', build: (r, env) => ({ autoscaler: new RenderedHpa(r.hpa, env.adapter), initialReplicas: r.hpa.minReplicas }) },
-  {
-    name: 'hpa+deletion-cost',
-    deletion: 'idle-first',
-    build: (r, env) => ({ autoscaler: new RenderedHpa(r.hpa, env.adapter), initialReplicas: r.hpa.minReplicas }),
-  },
-  { name: 'cpu-only', deletion: 'newest', build: (r, env) => ({ autoscaler: new RenderedHpa(cpuOnly(r.hpa), env.adapter), initialReplicas: r.hpa.minReplicas }) },
-  { name: 'keda-lag', deletion: 'newest', build: (r) => ({ autoscaler: new Keda(kedaDefaults(r.hpa.maxReplicas)), initialReplicas: 0 }) },
+function hpaOf(role: RenderedRole): HpaSpec {
+  if (!role.hpa) throw new Error(`agent-${role.role}: no HorizontalPodAutoscaler rendered`);
+  return role.hpa;
+}
+
+function scaledObjectOf(role: RenderedRole): KedaSettings {
+  if (!role.scaledObject) throw new Error(`agent-${role.role}: no ScaledObject rendered`);
+  return role.scaledObject;
+}
+
+const hpa = (spec: HpaSpec, env: RenderedEnvironment) => ({ autoscaler: new RenderedHpa(spec, env.adapter), initialReplicas: spec.minReplicas });
+const keda = (settings: KedaSettings) => ({ autoscaler: new Keda(settings), initialReplicas: settings.minReplicaCount });
+
+/** Engines on the HPAs of charts-out/<env>/. */
+export const HPA_ENGINES: readonly Engine[] = [
+  { name: 'hpa', deletion: 'newest', build: (r, env) => hpa(hpaOf(r), env) },
+  { name: 'hpa+deletion-cost', deletion: 'idle-first', build: (r, env) => hpa(hpaOf(r), env) },
+  { name: 'cpu-only', deletion: 'newest', build: (r, env) => hpa(cpuOnly(hpaOf(r)), env) },
+  { name: 'keda-lag-defaults', deletion: 'newest', build: (r) => keda(kedaDefaults(hpaOf(r).maxReplicas)) },
 ];
+
+/** Engines on the ScaledObjects of the environment rendered with `autoscaling.engine: keda`. */
+export const KEDA_ENGINES: readonly Engine[] = [{ name: 'keda', deletion: 'newest', build: (r) => keda(scaledObjectOf(r)) }];
 
 /** A point of the plotted series, one a minute. */
 export interface SeriesPoint {
@@ -63,6 +77,9 @@ export interface Result {
   /** Last arrival to the last task finished, seconds; null if work was left at the end. */
   readonly drainSeconds: number | null;
   readonly p95QueueWaitSeconds: number;
+  /** Tasks that arrived while their role had no pod at all (scaled to zero), and their longest wait. */
+  readonly coldArrivals: number;
+  readonly maxColdWaitSeconds: number;
   readonly agentMinutes: number;
   readonly scaleEvents: number;
   readonly interrupted: number;
@@ -84,7 +101,7 @@ export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: E
   const duration = lognormal(model.taskMedianSeconds, model.taskP95Seconds);
   const breakerCloses = scenario.outage ? breakerClosesAt(scenario.outage.start, scenario.outage.end) : 0;
   const series: SeriesPoint[] = [];
-  const totals = { tasks: 0, waits: [] as number[], lastArrival: 0, lastFinish: 0, leftOver: false };
+  const totals = { tasks: 0, waits: [] as number[], coldWaits: [] as number[], lastArrival: 0, lastFinish: 0, leftOver: false };
   const fleets: Fleet[] = [];
 
   for (const role of env.roles.filter((r) => arrivals[r.role])) {
@@ -106,9 +123,13 @@ export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: E
       initialReplicas,
     );
     let next = 0;
+    const cold: typeof tasks = [];
     const end = scenario.durationSeconds + TAIL_SECONDS;
     for (let now = 0; now < end; now++) {
-      while (next < tasks.length && tasks[next].arrival <= now) fleet.enqueue(tasks[next++]);
+      while (next < tasks.length && tasks[next].arrival <= now) {
+        if (fleet.runningPods === 0) cold.push(tasks[next]);
+        fleet.enqueue(tasks[next++]);
+      }
       const apiUp = !scenario.outage || now < scenario.outage.start || now >= scenario.outage.end;
       const breakerClosed = !scenario.outage || now < scenario.outage.start || now >= breakerCloses;
       fleet.step(now, apiUp, breakerClosed);
@@ -120,7 +141,9 @@ export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: E
     totals.leftOver ||= fleet.finished.length < tasks.length;
     totals.lastArrival = Math.max(totals.lastArrival, ...tasks.map((t) => t.arrival));
     totals.lastFinish = Math.max(totals.lastFinish, ...fleet.finished.map((t) => t.finished ?? 0));
-    totals.waits.push(...tasks.map((t) => (t.firstStart ?? end) - t.arrival));
+    const wait = (t: (typeof tasks)[number]) => (t.firstStart ?? end) - t.arrival;
+    totals.waits.push(...tasks.map(wait));
+    totals.coldWaits.push(...cold.map(wait));
     fleets.push(fleet);
   }
 
@@ -131,6 +154,8 @@ export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: E
     tasks: totals.tasks,
     drainSeconds: totals.leftOver ? null : totals.lastFinish - totals.lastArrival,
     p95QueueWaitSeconds: percentile(totals.waits, 95),
+    coldArrivals: totals.coldWaits.length,
+    maxColdWaitSeconds: Math.max(0, ...totals.coldWaits),
     agentMinutes: Math.round(sum((f) => f.totals.agentSeconds) / 60),
     scaleEvents: sum((f) => f.totals.scaleEvents),
     interrupted: sum((f) => f.totals.interrupted),

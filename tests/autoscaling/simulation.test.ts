@@ -5,12 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readRenderedEnvironment } from '../../scripts/autoscaling/rendered-objects';
 import { SCENARIOS } from '../../scripts/autoscaling/scenarios';
-import { breakerClosesAt, DEFAULT_MODEL, ENGINES, simulate } from '../../scripts/autoscaling/simulate';
+import { Keda } from '../../scripts/autoscaling/autoscalers';
+import { synthKedaVariant } from '../../scripts/autoscaling/keda-variant';
+import { Scenario } from '../../scripts/autoscaling/scenarios';
+import { breakerClosesAt, DEFAULT_MODEL, Engine, HPA_ENGINES, KEDA_ENGINES, simulate } from '../../scripts/autoscaling/simulate';
 import { REPO_ROOT } from '../support/repo';
 
 const chartsOut = join(REPO_ROOT, 'charts-out');
 const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
-const engine = (name: string) => ENGINES.find((e) => e.name === name)!;
+const engine = (name: string) => HPA_ENGINES.find((e) => e.name === name)!;
 const copies: string[] = [];
 afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -30,8 +33,8 @@ describe('the autoscaling simulation', () => {
 
   it('reads the rendered HPAs, Deployments and adapter rules', () => {
     const developer = prod.roles.find((r) => r.role === 'developer')!;
-    expect(developer.hpa.maxReplicas).toBe(25);
-    expect(developer.hpa.metrics.map((m) => m.kind)).toEqual(['external', 'pods', 'cpu']);
+    expect(developer.hpa!.maxReplicas).toBe(25);
+    expect(developer.hpa!.metrics.map((m) => m.kind)).toEqual(['external', 'pods', 'cpu']);
     expect(developer.concurrency).toBe(2);
     expect([...prod.adapter.withheldWhileCircuitOpen]).toEqual(['hive_queue_backlog']);
   });
@@ -70,6 +73,25 @@ describe('the autoscaling simulation', () => {
     const before = developer(withheld, 29, 30)[0];
     expect(new Set(developer(withheld, 31, 45))).toEqual(new Set([before]));
     expect(Math.max(...developer(notWithheld, 31, 45))).toBeGreaterThan(2 * before);
+  });
+
+  it("keeps a KEDA role with given-back work up: the lag no longer counts it, the pending trigger does", () => {
+    const dir = synthKedaVariant(REPO_ROOT, 'prod');
+    copies.push(dir);
+    const kedaProd = readRenderedEnvironment(dir, 'prod');
+    // Two architect tasks (one agent's slots), then the API goes away for 20 min and nothing new arrives.
+    const quiet: Scenario = { name: 'quiet', description: '', durationSeconds: 60, plotMinutes: 60, arrivals: () => ({ architect: [0, 0] }), outage: { start: 40, end: 1240 } };
+    const withoutPending: Engine = {
+      name: 'keda-without-pending',
+      deletion: 'newest',
+      build: (r) => {
+        const settings = r.scaledObject!;
+        return { autoscaler: new Keda({ ...settings, triggers: settings.triggers.filter((t) => t.signal !== 'pending') }), initialReplicas: 0 };
+      },
+    };
+    expect(kedaProd.roles.find((r) => r.role === 'architect')!.scaledObject!.triggers.map((t) => t.signal)).toEqual(['lag', 'pending', 'inFlight']);
+    expect(simulate(kedaProd, quiet, KEDA_ENGINES[0]).drainSeconds).not.toBeNull();
+    expect(simulate(kedaProd, quiet, withoutPending).drainSeconds).toBeNull();
   });
 
   it('closes the breaker at the first probe after the outage', () => {
