@@ -7,6 +7,7 @@ import { readRenderedEnvironment } from '../../scripts/autoscaling/rendered-obje
 import { SCENARIOS } from '../../scripts/autoscaling/scenarios';
 import { Keda } from '../../scripts/autoscaling/autoscalers';
 import { synthKedaVariant } from '../../scripts/autoscaling/keda-variant';
+import { scenarioSvg } from '../../scripts/autoscaling/plots';
 import { Scenario } from '../../scripts/autoscaling/scenarios';
 import { breakerClosesAt, DEFAULT_MODEL, Engine, HPA_ENGINES, KEDA_ENGINES, simulate } from '../../scripts/autoscaling/simulate';
 import { REPO_ROOT } from '../support/repo';
@@ -92,6 +93,13 @@ describe('the autoscaling simulation', () => {
     expect(kedaProd.roles.find((r) => r.role === 'architect')!.scaledObject!.triggers.map((t) => t.signal)).toEqual(['lag', 'pending', 'inFlight']);
     expect(simulate(kedaProd, quiet, KEDA_ENGINES[0]).drainSeconds).not.toBeNull();
     expect(simulate(kedaProd, quiet, withoutPending).drainSeconds).toBeNull();
+  });
+
+  it('plots replicas and backlog per engine as SVG', async () => {
+    const burst = scenario('burst');
+    const svg = await scenarioSvg(burst, [simulate(prod, burst, engine('hpa')), simulate(prod, burst, engine('cpu-only'))]);
+    expect(svg).toMatch(/^<svg /);
+    for (const text of ['replicas (all loaded roles)', 'backlog (queued + in flight)', '>hpa<', '>cpu-only<']) expect(svg).toContain(text);
   });
 
   it('closes the breaker at the first probe after the outage', () => {
