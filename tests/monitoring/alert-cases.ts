@@ -156,21 +156,30 @@ export function alertCases(env: Environment): AlertCase[] {
       evalTime: '40m',
       expected: [],
     },
-    ...SCALABLE_ROLES.map(
-      (role): AlertCase => ({
-        name: `${role} with no ready agent fires`,
-        alertname: 'HiveRoleNoReadyAgent',
-        series: { ...allReady, ...ready(role, 0) },
-        evalTime: '10m',
-        expected: [{ role, severity: 'critical' }],
-      }),
-    ),
+    ...SCALABLE_ROLES.flatMap((role): AlertCase[] => {
+      const none = { ...allReady, ...ready(role, 0) };
+      if (env.roles[role].minReplicas > 0) {
+        return [{ name: `${role} with no ready agent fires`, alertname: 'HiveRoleNoReadyAgent', series: none, evalTime: '10m', expected: [{ role, severity: 'critical' }] }];
+      }
+      const waiting = (series: string) => ({ [s('hive_queue_backlog', { role, pod: 'agent-meta-1' })]: series });
+      return [
+        {
+          name: `${role} scaled to zero with tasks waiting fires`,
+          alertname: 'HiveRoleNoReadyAgent',
+          series: { ...none, ...waiting('3x60') },
+          evalTime: '10m',
+          expected: [{ role, severity: 'critical' }],
+        },
+        { name: `${role} scaled to zero with nothing waiting is quiet`, alertname: 'HiveRoleNoReadyAgent', series: { ...none, ...waiting('0x60') }, evalTime: '10m', expected: [] },
+      ];
+    }),
     {
+      // developer: never scaled to zero, so no agent at all is a fault whatever waits.
       name: 'a role whose agents are all gone fires',
       alertname: 'HiveRoleNoReadyAgent',
-      series: Object.fromEntries(Object.entries(allReady).filter(([series]) => !series.includes('role="qa"'))),
+      series: Object.fromEntries(Object.entries(allReady).filter(([series]) => !series.includes('role="developer"'))),
       evalTime: '10m',
-      expected: [{ role: 'qa', severity: 'critical' }],
+      expected: [{ role: 'developer', severity: 'critical' }],
     },
     { name: 'every role ready is quiet', alertname: 'HiveRoleNoReadyAgent', series: allReady, evalTime: '10m', expected: [] },
     {

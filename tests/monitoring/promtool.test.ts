@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../../infra/environment/stack-files';
+import { synthKedaFixture } from '../support/keda-fixture';
 import { loadChartsOut } from '../support/manifests';
 import { ruleGroups } from '../support/monitoring-queries';
 import { runPromtool } from '../support/promtool';
@@ -17,11 +18,16 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const run = (args: string[]) => runPromtool(args, work);
 
 describe('MON-PROMQL: promtool', () => {
-  for (const { env, objects } of loadChartsOut()) {
+  const keda = synthKedaFixture();
+  // Every environment of charts-out, and the KEDA fixture: its architect and qa scale to zero.
+  const environments = [
+    ...loadChartsOut().map(({ env, objects }) => ({ env, objects, environment: loadEnvironment(REPO_ROOT, env) })),
+    { env: 'keda-fixture', objects: keda.objects, environment: keda.env },
+  ];
+  for (const { env, objects, environment } of environments) {
     const groups = ruleGroups(objects);
-    const environment = loadEnvironment(REPO_ROOT, env);
 
-    it(`passes 'promtool check rules' on the rule groups of charts-out/${env}`, () => {
+    it(`passes 'promtool check rules' on the rule groups of ${env}`, () => {
       writeFileSync(join(work, `${env}.rules.yaml`), stringify({ groups }));
       const result = run(['check', 'rules', `${env}.rules.yaml`]);
       expect(result.output).toContain('SUCCESS');

@@ -65,17 +65,22 @@ export function slaAlerts(env: Environment): AlertRule[] {
       summary: 'Many {{ $labels.role }} tasks fail on what the model or the API did',
       description: `{{ $value | humanizePercentage }} of finished tasks failed over 15 minutes (budget, refusal, API errors); the threshold is ${alerts.modelFailureRatio * 100}%.`,
     },
-    ...SCALABLE_ROLES.map(
-      (role): AlertDefinition => ({
+    ...SCALABLE_ROLES.map((role): AlertDefinition => {
+      const noneReady = `(sum(${METRICS.agentReady}{${ns},role="${role}"}) or vector(0)) < 1`;
+      // A role scaled to zero (KEDA) has no agent by design: only work waiting without one is a fault.
+      const fromZero = env.roles[role].minReplicas === 0;
+      return {
         alert: 'HiveRoleNoReadyAgent',
-        expr: `(sum(${METRICS.agentReady}{${ns},role="${role}"}) or vector(0)) < 1`,
+        expr: fromZero ? `${noneReady} and (max(${METRICS.queueBacklog}{${ns},role="${role}"}) > 0)` : noneReady,
         forSeconds: 300,
         severity: 'critical',
         labels: { role },
         summary: `No ${role} agent is ready`,
-        description: `The ${role} role has no ready agent, so its tasks queue up unprocessed.`,
-      }),
-    ),
+        description: fromZero
+          ? `The ${role} role has tasks waiting and no ready agent: it was scaled to zero and has not come back.`
+          : `The ${role} role has no ready agent, so its tasks queue up unprocessed.`,
+      };
+    }),
     {
       alert: 'HiveMetaAgentMissing',
       expr: `(count(${METRICS.agentReady}{${ns},role="meta"} == 1) or vector(0)) != 1`,
