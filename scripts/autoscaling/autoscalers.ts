@@ -67,8 +67,8 @@ export interface KedaSettings {
   /** Inactive this long before scaling to zero (default 300 s). */
   readonly cooldownPeriodSeconds: number;
   readonly triggers: readonly KedaTrigger[];
-  /** advanced.horizontalPodAutoscalerConfig.behavior; absent: the HPA defaults. */
-  readonly behavior?: HpaSpec['behavior'];
+  /** advanced.horizontalPodAutoscalerConfig.behavior, the HPA defaults filled in. */
+  readonly behavior: HpaSpec['behavior'];
 }
 
 /**
@@ -82,6 +82,7 @@ export function kedaDefaults(maxReplicaCount: number): KedaSettings {
     pollingIntervalSeconds: 30,
     cooldownPeriodSeconds: 300,
     triggers: [{ signal: 'lag', target: 5, activation: 0 }],
+    behavior: DEFAULT_BEHAVIOR,
   };
 }
 
@@ -100,7 +101,7 @@ export class Keda implements Autoscaler {
       minReplicas: Math.max(1, settings.minReplicaCount),
       maxReplicas: settings.maxReplicaCount,
       metrics: settings.triggers.map((t) => ({ kind: 'external', name: t.signal, targetAverageValue: t.target })),
-      behavior: settings.behavior ?? DEFAULT_BEHAVIOR,
+      behavior: settings.behavior,
     });
   }
 

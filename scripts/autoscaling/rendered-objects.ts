@@ -106,11 +106,13 @@ export function hpaSpec(hpa: Obj): HpaSpec {
     minReplicas: spec.minReplicas ?? 1,
     maxReplicas: spec.maxReplicas,
     metrics: (spec.metrics as any[]).map(metricSpec),
-    behavior: {
-      scaleUp: rules(spec.behavior?.scaleUp, DEFAULT_BEHAVIOR.scaleUp),
-      scaleDown: rules(spec.behavior?.scaleDown, DEFAULT_BEHAVIOR.scaleDown),
-    },
+    behavior: behavior(spec.behavior),
   };
+}
+
+/** An HPA `behavior`, defaults filled in as the API server does. */
+function behavior(given: any): HpaSpec['behavior'] {
+  return { scaleUp: rules(given?.scaleUp, DEFAULT_BEHAVIOR.scaleUp), scaleDown: rules(given?.scaleDown, DEFAULT_BEHAVIOR.scaleDown) };
 }
 
 function rules(given: any, defaults: ScalingRules): ScalingRules {
@@ -152,14 +154,14 @@ function seconds(duration: string): number {
 /** A ScaledObject's settings and triggers, KEDA's defaults filled in; a trigger the simulation cannot model is refused. */
 export function kedaSettings(scaledObject: Obj): KedaSettings {
   const spec = scaledObject.spec;
-  const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+  const given = spec.advanced?.horizontalPodAutoscalerConfig?.behavior;
   return {
     minReplicaCount: spec.minReplicaCount ?? 0,
     maxReplicaCount: spec.maxReplicaCount ?? 100,
     pollingIntervalSeconds: spec.pollingInterval ?? 30,
     cooldownPeriodSeconds: spec.cooldownPeriod ?? 300,
     triggers: (spec.triggers as any[]).map(trigger),
-    behavior: behavior ? hpaSpec({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'keda' }, spec: { maxReplicas: 1, metrics: [], behavior } }).behavior : undefined,
+    behavior: behavior(given),
   };
 }
 
