@@ -1,9 +1,10 @@
 /**
  * Builds the agent images: the runtime base, then one image per role on it.
  * Tags are the content hashes the manifests and the Pulumi program use
- * (infra/images/image-tags.ts). Each role image is smoke-tested; only when
- * every test passes are the images tagged `good` (and pushed with --push). A
- * failure leaves the previous `good` tags alone and exits 1.
+ * (infra/images/image-tags.ts). Each role image is smoke-tested as an agent,
+ * and the base image as the gateway Kubernetes runs from it; only when every
+ * test passes are the images tagged `good` (and pushed with --push). A failure
+ * leaves the previous `good` tags alone and exits 1.
  *
  *   npm run images -- [--dry-run] [--push] [--registry R | --stack S] [--node-image REF] [--engine docker|buildah]
  */
@@ -15,8 +16,10 @@ import { AGENT_ROLES } from '../agent-runtime/src/contract';
 import { loadEnvironment } from '../infra/environment/stack-files';
 import { computeImageTags, imageReference } from '../infra/images/image-tags';
 import { FakeMessagesApi, text } from '../tests/support/fake-messages-api';
+import { PostgresServer } from '../tests/support/postgres-server';
 import { RedisServer } from '../tests/support/redis-server';
 import { BuildSpec, Buildah, ContainerEngine, Docker } from './images/container-engine';
+import { gatewaySmokeTest } from './images/gateway-smoke-test';
 import { smokeTest } from './images/image-smoke-test';
 import { ensureLocalNodeBase } from './images/local-node-base';
 
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
   console.log(`plan (registry ${registry}):`);
   console.log(`  build ${base}  (${dockerfile('base')})`);
   for (const { spec } of roles) console.log(`  build ${spec.reference}  FROM the base`);
-  console.log(`  smoke-test each role image, then tag each :${GOOD}${values.push ? ' and push' : ''}`);
+  console.log(`  smoke-test each role image, and the gateway in the base image, then tag each :${GOOD}${values.push ? ' and push' : ''}`);
   if (values['dry-run']) return;
 
   const engine: ContainerEngine = values.engine === 'docker' || (values.engine === undefined && Docker.available()) ? new Docker() : new Buildah();
@@ -70,22 +73,37 @@ async function main(): Promise<void> {
     console.log(`built ${spec.reference} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   }
 
+  /** An image's size; one over the budget fails the run. */
+  const sizeMb = (reference: string) => {
+    const mb = Math.round(engine.sizeBytes(reference) / 1e6);
+    if (mb >= MAX_IMAGE_MB) throw new Error(`${reference} is ${mb} MB, over the ${MAX_IMAGE_MB} MB budget`);
+    return mb;
+  };
+  const smoke = <T>(reference: string, test: Promise<T>): Promise<T> =>
+    test.catch((error: Error) => {
+      throw new Error(`smoke test of ${reference} failed: ${error.message}`);
+    });
+  // PostgreSQL first: it is the likeliest not to start (not installed), and nothing runs yet to clean up.
+  const postgres = await PostgresServer.start();
   const redis = await RedisServer.start();
   const api = new FakeMessagesApi(() => text('smoke ok'));
   const apiUrl = await api.start();
-  const report: Record<string, { image: string; sizeMb: number } & Awaited<ReturnType<typeof smokeTest>>> = {};
+  const report: Record<string, { image: string; sizeMb: number; spawnToReadyMs: number; stopMs: number }> = {};
   try {
     for (const { role, spec } of roles) {
-      const sizeMb = Math.round(engine.sizeBytes(spec.reference) / 1e6);
-      if (sizeMb >= MAX_IMAGE_MB) throw new Error(`${spec.reference} is ${sizeMb} MB, over the ${MAX_IMAGE_MB} MB budget`);
-      const result = await smokeTest(engine, spec.reference, role, redis, api, apiUrl).catch((error: Error) => {
-        throw new Error(`smoke test of ${spec.reference} failed: ${error.message}`);
-      });
-      report[role] = { image: spec.reference, sizeMb, ...result };
-      console.log(`smoke ok ${role}: spawn ${result.spawnSecondsInside.toFixed(2)} s inside (${result.spawnToReadyMs} ms with container creation), stopped in ${result.stopMs} ms, ${sizeMb} MB`);
+      const mb = sizeMb(spec.reference);
+      const result = await smoke(spec.reference, smokeTest(engine, spec.reference, role, redis, api, apiUrl));
+      report[role] = { image: spec.reference, sizeMb: mb, ...result };
+      console.log(`smoke ok ${role}: spawn ${result.spawnSecondsInside.toFixed(2)} s inside (${result.spawnToReadyMs} ms with container creation), stopped in ${result.stopMs} ms, ${mb} MB`);
     }
+    // After the agents: no agent runs now to take the task the gateway enqueues.
+    const baseMb = sizeMb(base);
+    const gateway = await smoke(base, gatewaySmokeTest(engine, base, redis, postgres));
+    report.gateway = { image: base, sizeMb: baseMb, ...gateway };
+    console.log(`smoke ok gateway (base image): ready ${gateway.startToReadyMs} ms after its start (${gateway.spawnToReadyMs} ms with container creation), stopped in ${gateway.stopMs} ms, ${baseMb} MB`);
   } finally {
     await api.stop();
+    await postgres.destroy();
     await redis.destroy();
   }
 

@@ -20,13 +20,16 @@ export interface ImageConfig {
 
 /** A container started for a smoke test. */
 export interface RunningContainer {
-  /** Sends SIGTERM to the agent process inside. */
+  /** When the command was launched: with buildah after creating the container, which copies its whole file system (vfs). */
+  readonly launchedAt: number;
+  /** Sends SIGTERM to the process the command started. */
   terminate(): void;
   readonly exited: Promise<number | null>;
   readonly output: () => string;
   /** Paths written outside the allowed ones since start, when the engine can tell. */
   writtenOutside(allowed: readonly string[]): string[] | undefined;
-  remove(): void;
+  /** Stops the process if it still runs (a failed test), then deletes the container. */
+  remove(): Promise<void>;
 }
 
 export interface ContainerEngine {
@@ -37,8 +40,11 @@ export interface ContainerEngine {
   push(reference: string): void;
   sizeBytes(reference: string): number;
   config(reference: string): ImageConfig;
-  /** Runs the image's entry point with `env`, on the host network. */
-  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer;
+  /**
+   * Runs `command` in the image with `env`, on the host network. `files` (container
+   * path: host file) are placed read-only before it starts, as Kubernetes mounts a Secret.
+   */
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>, files?: Readonly<Record<string, string>>): RunningContainer;
 }
 
 function buildArgs(spec: BuildSpec): string[] {
@@ -92,9 +98,12 @@ export class Buildah implements ContainerEngine {
     return Number(run('buildah', [...this.global, 'images', '--format', '{{.Size}}', '--noheading', reference], 'size').trim().split('\n')[0].replace(/[^\d.]/g, '')) * 1e6;
   }
 
-  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer {
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>, files: Readonly<Record<string, string>> = {}): RunningContainer {
     const container = run('buildah', [...this.global, 'from', '-q', reference], `creating a container of ${reference}`).trim();
-    const startedAt = Date.now();
+    for (const [path, source] of Object.entries(files)) {
+      run('buildah', [...this.global, 'copy', '-q', '--chmod', '0444', container, source, path], `placing ${path} in the container`);
+    }
+    const launchedAt = Date.now();
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const child = spawn('buildah', [...this.global, 'run', '--isolation', 'chroot', ...envArgs, container, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -103,30 +112,39 @@ export class Buildah implements ContainerEngine {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const global = this.global;
     return {
-      // buildah does not forward signals: signalling it kills the container. Signal the agent itself.
-      terminate: () => process.kill(agentPid(child), 'SIGTERM'),
+      launchedAt,
+      // buildah does not forward signals: signalling it kills the container. Signal the process itself.
+      terminate: () => process.kill(commandPid(child), 'SIGTERM'),
       exited,
       output: () => output,
       writtenOutside(allowed) {
         const mount = run('buildah', [...global, 'mount', container], 'mounting').trim();
         try {
-          const changed = execFileSync('find', [mount, '-xdev', '-newermt', `@${Math.floor(startedAt / 1000) - 1}`, '-not', '-type', 'd'], { encoding: 'utf8' });
+          const changed = execFileSync('find', [mount, '-xdev', '-newermt', `@${Math.floor(launchedAt / 1000) - 1}`, '-not', '-type', 'd'], { encoding: 'utf8' });
           return changed
             .split('\n')
             .filter(Boolean)
             .map((p) => p.slice(mount.length))
-            .filter((p) => !allowed.some((a) => p === a || p.startsWith(`${a}/`)));
+            // Placed files keep their host mtime, which can fall within the slack above; the process cannot write them.
+            .filter((p) => !(p in files) && !allowed.some((a) => p === a || p.startsWith(`${a}/`)));
         } finally {
           spawnSync('buildah', [...global, 'umount', container], { stdio: 'ignore' });
         }
       },
-      remove: () => void spawnSync('buildah', [...global, 'rm', container], { stdio: 'ignore' }),
+      async remove() {
+        // `buildah rm` leaves a running process alone, and it would keep this script alive.
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          await exited;
+        }
+        spawnSync('buildah', [...global, 'rm', container], { stdio: 'ignore' });
+      },
     };
   }
 }
 
 /** The process `buildah run` started inside the container: the child of buildah-chroot-exec. */
-function agentPid(buildah: ChildProcess): number {
+function commandPid(buildah: ChildProcess): number {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
@@ -138,15 +156,15 @@ function agentPid(buildah: ChildProcess): number {
   }
   const descendants = (pid: number): number[] => [...parents].filter(([, ppid]) => ppid === pid).flatMap(([child]) => [child, ...descendants(child)]);
   const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  const agent = descendants(buildah.pid!).find((pid) => {
+  const started = descendants(buildah.pid!).find((pid) => {
     try {
       return cmdline(pid)[0].endsWith('node') && cmdline(parents.get(pid)!)[0].startsWith('buildah-chroot-exec');
     } catch {
       return false;
     }
   });
-  if (agent === undefined) throw new Error('the agent process inside the container was not found');
-  return agent;
+  if (started === undefined) throw new Error('the node process inside the container was not found');
+  return started;
 }
 
 /** Docker with buildx, where an engine runs. */
@@ -181,22 +199,25 @@ export class Docker implements ContainerEngine {
     return Number(run('docker', ['image', 'inspect', '--format', '{{.Size}}', reference], 'size').trim());
   }
 
-  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>): RunningContainer {
+  run(reference: string, command: readonly string[], env: Readonly<Record<string, string>>, files: Readonly<Record<string, string>> = {}): RunningContainer {
     const name = `agent-hive-smoke-${process.pid}-${Date.now()}`;
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const child = spawn('docker', ['run', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '--tmpfs', '/app/workspace', ...envArgs, reference, ...command.slice(2)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const mounts = Object.entries(files).flatMap(([path, source]) => ['-v', `${source}:${path}:ro`]);
+    const [executable, ...args] = command;
+    const flags = ['--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '--tmpfs', '/app/workspace', ...envArgs, ...mounts, '--entrypoint', executable];
+    const launchedAt = Date.now();
+    const child = spawn('docker', ['run', ...flags, reference, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     return {
+      launchedAt,
       terminate: () => void spawnSync('docker', ['kill', '--signal', 'SIGTERM', name]),
       exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
       output: () => output,
       // --read-only makes any other write fail inside the container.
       writtenOutside: () => undefined,
-      remove: () => void spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' }),
+      remove: async () => void spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' }),
     };
   }
 }

@@ -1,10 +1,10 @@
 import { METRICS } from '../../agent-runtime/src/contract';
-import { waitFor } from '../../tests/support/agent-process';
 import { FakeMessagesApi } from '../../tests/support/fake-messages-api';
 import { freePort } from '../../tests/support/free-port';
 import { enqueue, waitForResults } from '../../tests/support/hive-streams';
 import { RedisServer } from '../../tests/support/redis-server';
 import { ContainerEngine } from './container-engine';
+import { expectMetrics, request, smokeContainer, stopCleanly, waitUntilReady } from './smoke-container';
 
 /** What a passing smoke test measured. */
 export interface SmokeReport {
@@ -41,15 +41,8 @@ export async function smokeTest(engine: ContainerEngine, image: string, role: st
     HIVE_METRICS_PORT: String(metricsPort),
     HIVE_SHUTDOWN_GRACE_MS: String(GRACE_MS),
   });
-  const get = async (port: number, path: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-    return { status: response?.status ?? 0, body: (await response?.text()) ?? '' };
-  };
-  try {
-    await waitFor(async () => (await get(healthPort, '/readyz')).status === 200, 30_000, `${image} to become ready`);
-    const spawnToReadyMs = Date.now() - started;
-    const live = await get(healthPort, '/healthz');
-    if (live.status !== 200) throw new Error(`/healthz answered ${live.status}`);
+  return smokeContainer(container, async () => {
+    const spawnToReadyMs = (await waitUntilReady(healthPort, image)) - started;
 
     const client = redis.client();
     const requestsBefore = api.requests.length;
@@ -60,22 +53,11 @@ export async function smokeTest(engine: ContainerEngine, image: string, role: st
     if (result?.status !== 'succeeded') throw new Error(`the smoke task did not succeed: ${JSON.stringify(result)}`);
     if (api.requests.length === requestsBefore) throw new Error('the agent answered without calling the Messages API');
 
-    const metrics = (await get(metricsPort, '/metrics')).body;
-    const missing = Object.values(METRICS).filter((m) => !metrics.includes(`# TYPE ${m} `));
-    if (missing.length > 0) throw new Error(`/metrics lacks ${missing.join(', ')}`);
+    const metrics = (await request(metricsPort, '/metrics')).body;
+    expectMetrics(metrics, Object.values(METRICS));
     const spawnSecondsInside = Number(new RegExp(`^${METRICS.agentSpawnSeconds}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
 
-    const stopStart = Date.now();
-    container.terminate();
-    const code = await Promise.race([container.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), GRACE_MS + 2_000))]);
-    const stopMs = Date.now() - stopStart;
-    if (code !== 0) throw new Error(`SIGTERM did not end the agent with 0 within the grace period (got ${code})`);
-    const written = container.writtenOutside(['/app/workspace', '/tmp']);
-    if (written && written.length > 0) throw new Error(`the agent wrote outside /app/workspace and /tmp: ${written.slice(0, 5).join(', ')}`);
+    const stopMs = await stopCleanly(container, GRACE_MS + 2_000);
     return { spawnToReadyMs, spawnSecondsInside, stopMs };
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- container output ---\n${container.output().slice(-3000)}`);
-  } finally {
-    container.remove();
-  }
+  });
 }
