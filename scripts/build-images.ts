@@ -3,8 +3,9 @@
  * Tags are the content hashes the manifests and the Pulumi program use
  * (infra/images/image-tags.ts). Each role image is smoke-tested as an agent,
  * and the base image as the gateway Kubernetes runs from it; only when every
- * test passes are the images tagged `good` (and pushed with --push). A failure
- * leaves the previous `good` tags alone and exits 1.
+ * test passes are the images tagged `good`; with --push they are then pushed,
+ * and .images/pushed.json records their digests: what `pulumi up` deploys. A
+ * failure leaves the previous `good` tags and record alone and exits 1.
  *
  *   npm run images -- [--dry-run] [--push] [--registry R | --stack S] [--node-image REF] [--engine docker|buildah]
  */
@@ -12,9 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AGENT_ROLES } from '../agent-runtime/src/contract';
+import { AGENT_ROLES, AgentRole } from '../agent-runtime/src/contract';
 import { loadEnvironment } from '../infra/environment/stack-files';
 import { computeImageTags, imageReference } from '../infra/images/image-tags';
+import { defaultNodeImage, pushRefusal } from '../infra/images/node-image';
+import { PUSHED_IMAGES_RECORD, PushedImage, writePushedImages } from '../infra/images/pushed-images';
 import { FakeMessagesApi, text } from '../tests/support/fake-messages-api';
 import { PostgresServer } from '../tests/support/postgres-server';
 import { RedisServer } from '../tests/support/redis-server';
@@ -39,30 +42,37 @@ async function main(): Promise<void> {
     },
   });
   const registry = values.registry ?? (values.stack ? loadEnvironment(repoRoot, values.stack).image.registry : 'localhost/agent-hive');
-  const tags = computeImageTags(repoRoot);
+  const engine: ContainerEngine = values.engine === 'docker' || (values.engine === undefined && Docker.available()) ? new Docker() : new Buildah();
+  // Without a registry to pull the pinned base from, buildah builds on a Node base made here (by digest).
+  const nodeImage = values['node-image'] ?? (engine.name === 'buildah' ? ensureLocalNodeBase((l) => console.log(`  ${l}`)) : defaultNodeImage(repoRoot));
+  const refusal = values.push ? pushRefusal(nodeImage) : undefined;
+  if (refusal) throw new Error(refusal);
+  // The base is hashed into the tags: images built on another base than the Dockerfile's never carry the canonical tags.
+  const tags = computeImageTags(repoRoot, { nodeImage });
   const base = imageReference(registry, 'base', tags.base);
   const dockerfile = (name: string) => join(repoRoot, 'agent-runtime', `Dockerfile.agent-${name}`);
-  const roles: Array<{ role: (typeof AGENT_ROLES)[number]; spec: BuildSpec }> = AGENT_ROLES.map((role) => ({
+  const roles: Array<{ role: AgentRole; spec: BuildSpec }> = AGENT_ROLES.map((role) => ({
     role,
     spec: { reference: imageReference(registry, role, tags.roles[role]), dockerfile: dockerfile(role), context: repoRoot, args: { BASE: base, REVISION: gitRevision() } },
   }));
 
-  console.log(`plan (registry ${registry}):`);
+  console.log(`plan (registry ${registry}, engine ${engine.name}, Node base ${nodeImage}):`);
   console.log(`  build ${base}  (${dockerfile('base')})`);
   for (const { spec } of roles) console.log(`  build ${spec.reference}  FROM the base`);
-  console.log(`  smoke-test each role image, and the gateway in the base image, then tag each :${GOOD}${values.push ? ' and push' : ''}`);
+  console.log(`  smoke-test each role image, and the gateway in the base image, then tag each :${GOOD}`);
+  if (values.push) console.log(`  push each image and :${GOOD}, and record their digests in ${PUSHED_IMAGES_RECORD}`);
   if (values['dry-run']) return;
 
-  const engine: ContainerEngine = values.engine === 'docker' || (values.engine === undefined && Docker.available()) ? new Docker() : new Buildah();
-  const nodeImage = values['node-image'] ?? (engine.name === 'buildah' ? ensureLocalNodeBase((l) => console.log(`  ${l}`)) : undefined);
-  console.log(`engine: ${engine.name}${nodeImage ? `, Node base ${nodeImage}` : ''}`);
-
   const caBundle = buildHostCaBundle();
-  const specs: BuildSpec[] = [
-    { reference: base, dockerfile: dockerfile('base'), context: repoRoot, args: nodeImage ? { NODE_IMAGE: nodeImage } : {}, secrets: caBundle ? { 'npm-ca': caBundle } : {} },
-    ...roles.map((r) => r.spec),
+  const images: Array<{ image: AgentRole | 'base'; tag: string; spec: BuildSpec }> = [
+    {
+      image: 'base',
+      tag: tags.base,
+      spec: { reference: base, dockerfile: dockerfile('base'), context: repoRoot, args: { NODE_IMAGE: nodeImage }, secrets: caBundle ? { 'npm-ca': caBundle } : {} },
+    },
+    ...roles.map(({ role, spec }) => ({ image: role, tag: tags.roles[role], spec })),
   ];
-  for (const spec of specs) {
+  for (const { spec } of images) {
     // The tag is a content hash: an image that exists is already what this tree builds.
     if (engine.exists(spec.reference)) {
       console.log(`unchanged ${spec.reference}`);
@@ -107,14 +117,20 @@ async function main(): Promise<void> {
     await redis.destroy();
   }
 
-  for (const spec of specs) {
+  const pushed: Record<string, PushedImage> = {};
+  for (const { image, tag, spec } of images) {
     const good = `${spec.reference.slice(0, spec.reference.lastIndexOf(':'))}:${GOOD}`;
     engine.tag(spec.reference, good);
     if (values.push) {
-      engine.push(spec.reference);
+      pushed[image] = { tag, digest: engine.push(spec.reference) };
       engine.push(good);
     }
-    console.log(`${values.push ? 'pushed' : 'tagged'} ${good}`);
+    console.log(`${values.push ? `pushed ${spec.reference} (${pushed[image].digest}) and` : 'tagged'} ${good}`);
+  }
+  if (values.push) {
+    // Written last, once every image passed and is in the registry: pulumi up deploys exactly these digests.
+    writePushedImages(join(repoRoot, PUSHED_IMAGES_RECORD), { smokeTests: 'passed', registry, nodeImage, revision: gitRevision(), images: pushed });
+    console.log(`recorded ${PUSHED_IMAGES_RECORD}: pulumi up deploys these digests`);
   }
   mkdirSync(join(repoRoot, '.bench'), { recursive: true });
   writeFileSync(join(repoRoot, '.bench', 'images.json'), `${JSON.stringify({ engine: engine.name, nodeImage, images: report }, null, 2)}\n`);
@@ -134,6 +150,6 @@ function gitRevision(): string {
 }
 
 main().catch((error) => {
-  console.error(`\nimages: ${(error as Error).message}\nThe previous :${GOOD} tags are unchanged.`);
+  console.error(`\nimages: ${(error as Error).message}\nThe previous :${GOOD} tags and ${PUSHED_IMAGES_RECORD} are unchanged.`);
   process.exit(1);
 });

@@ -1,5 +1,7 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** One image build: a Dockerfile, its context and build arguments. */
 export interface BuildSpec {
@@ -37,7 +39,8 @@ export interface ContainerEngine {
   exists(reference: string): boolean;
   build(spec: BuildSpec): void;
   tag(source: string, target: string): void;
-  push(reference: string): void;
+  /** Pushes the image under its reference; returns the manifest digest the registry stores it by (`sha256:…`). */
+  push(reference: string): string;
   sizeBytes(reference: string): number;
   config(reference: string): ImageConfig;
   /**
@@ -90,8 +93,14 @@ export class Buildah implements ContainerEngine {
     run('buildah', [...this.global, 'tag', source, target], `tagging ${target}`);
   }
 
-  push(reference: string): void {
-    run('buildah', [...this.global, 'push', reference, `docker://${reference}`], `pushing ${reference}`);
+  push(reference: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'hive-push-'));
+    try {
+      run('buildah', [...this.global, 'push', '--digestfile', join(dir, 'digest'), reference, `docker://${reference}`], `pushing ${reference}`);
+      return readFileSync(join(dir, 'digest'), 'utf8').trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   sizeBytes(reference: string): number {
@@ -191,8 +200,14 @@ export class Docker implements ContainerEngine {
     run('docker', ['tag', source, target], `tagging ${target}`);
   }
 
-  push(reference: string): void {
+  push(reference: string): string {
     run('docker', ['push', reference], `pushing ${reference}`);
+    // The push records the digest in the image's RepoDigests, one per repository it was pushed to.
+    const repository = reference.slice(0, reference.lastIndexOf(':'));
+    const repoDigests = JSON.parse(run('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', reference], 'inspecting')) as string[] | null;
+    const pushed = repoDigests?.find((entry) => entry.startsWith(`${repository}@`));
+    if (!pushed) throw new Error(`docker push ${reference} left no digest of ${repository} (RepoDigests: ${JSON.stringify(repoDigests)})`);
+    return pushed.slice(repository.length + 1);
   }
 
   sizeBytes(reference: string): number {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 export const NODE_VERSION = '24.21.0';
 const NPM_VERSION = '11.19.1';
 /** `-2`: since the build host's CA bundle stays out of it. */
-export const LOCAL_NODE_IMAGE = `localhost/agent-hive/node:${NODE_VERSION}-bookworm-2`;
+const LOCAL_NODE_IMAGE = `localhost/agent-hive/node:${NODE_VERSION}-bookworm-2`;
 
 const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agent-hive');
 const BUILDAH = ['--storage-driver', 'vfs'];
@@ -23,9 +23,18 @@ function sh(command: string, args: string[]): string {
  * packages. Nothing of the build host goes in: its CA bundle reaches the build
  * stage's npm as a build secret (Dockerfile.agent-base). The root file system
  * is cached across runs in ~/.cache/agent-hive.
+ *
+ * Returns the image by digest: the image tags hash the base's reference, so it
+ * must name exactly this image (a remade base, with its new creation time,
+ * gives new tags).
  */
 export function ensureLocalNodeBase(log: (line: string) => void): string {
-  if (spawnSync('buildah', [...BUILDAH, 'inspect', '--type', 'image', LOCAL_NODE_IMAGE], { stdio: 'ignore' }).status === 0) return LOCAL_NODE_IMAGE;
+  if (spawnSync('buildah', [...BUILDAH, 'inspect', '--type', 'image', LOCAL_NODE_IMAGE], { stdio: 'ignore' }).status !== 0) makeLocalNodeBase(log);
+  const digest = sh('buildah', [...BUILDAH, 'inspect', '--type', 'image', '--format', '{{.FromImageDigest}}', LOCAL_NODE_IMAGE]).trim();
+  return `${LOCAL_NODE_IMAGE.slice(0, LOCAL_NODE_IMAGE.lastIndexOf(':'))}@${digest}`;
+}
+
+function makeLocalNodeBase(log: (line: string) => void): void {
   mkdirSync(CACHE, { recursive: true });
   const rootfsTar = join(CACHE, 'bookworm-minbase.tar');
   if (!existsSync(rootfsTar)) {
@@ -59,7 +68,6 @@ export function ensureLocalNodeBase(log: (line: string) => void): string {
     sh('buildah', [...BUILDAH, 'config', ...env, '--cmd', 'node', container]);
     sh('buildah', [...BUILDAH, 'commit', '-q', container, LOCAL_NODE_IMAGE]);
     sh('buildah', [...BUILDAH, 'rm', container]);
-    return LOCAL_NODE_IMAGE;
   } finally {
     rmSync(packages, { recursive: true, force: true });
   }
