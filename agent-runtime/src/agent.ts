@@ -98,7 +98,7 @@ export class Agent {
     if (this.stopping.signal.aborted) return;
 
     const keys = hiveKeys(config.keyPrefix);
-    const queue = new TaskQueue(redis.commands, redis.blocking, { keys, role: config.role, consumer: config.consumer, resultTtlSeconds: config.resultTtlSeconds });
+    const queue = new TaskQueue(redis.commands, redis.blocking, { keys, role: config.role, track: config.track, consumer: config.consumer, resultTtlSeconds: config.resultTtlSeconds });
     const breaker = new LlmCircuitBreaker(
       withScripts(redis.commands),
       keys.breaker(config.role),

@@ -24,6 +24,8 @@ export const DEFAULT_WORKSPACE_DIR = '/app/workspace';
 /** Every environment variable the runtime reads. */
 export const ENV = {
   role: 'HIVE_ROLE',
+  /** The role's track this agent serves; unset: the stable track. */
+  track: 'HIVE_TRACK',
   redisUrl: 'REDIS_URL',
   redisPassword: 'REDIS_PASSWORD',
   anthropicApiKey: 'ANTHROPIC_API_KEY',
@@ -56,14 +58,33 @@ export const REQUIRED_ENV: readonly string[] = [ENV.role, ENV.redisUrl, ENV.anth
 /** Every key starts with this unless HIVE_KEY_PREFIX says otherwise; `{hive}` puts all keys in one Redis Cluster slot. */
 export const DEFAULT_KEY_PREFIX = 'hive';
 
-/** The consumer group of a role's task stream is named after the role. */
+/**
+ * Tracks split a role's work between versions (README: "Tracks and routing").
+ * The stable track keeps the role's original stream, so a fleet without
+ * tracks is unchanged.
+ */
+export const STABLE_TRACK = 'stable';
+/** Reserved for the bridge to the old system's queue (not built yet). */
+export const LEGACY_TRACK = 'legacy';
+const TRACK_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** Why `name` cannot name a track, or undefined if it can. */
+export function trackNameProblem(name: string): string | undefined {
+  if (!TRACK_NAME.test(name)) return `a track name is 1-31 lowercase letters, digits or '-', starting with a letter, got \`${name}\``;
+  if (name === LEGACY_TRACK) return `the track name \`${LEGACY_TRACK}\` is reserved`;
+  return undefined;
+}
+
+/** The consumer group of a role's task stream (of every track) is named after the role. */
 export const consumerGroup = (role: AgentRole): string => role;
 
 /** Redis key names under one prefix; everything the runtime, the producers and the tests touch. */
 export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
   return {
     prefix,
-    tasks: (role: AgentRole) => `${prefix}:tasks:${role}`,
+    tasks: (role: AgentRole, track: string = STABLE_TRACK) => (track === STABLE_TRACK ? `${prefix}:tasks:${role}` : `${prefix}:tasks:${role}:${track}`),
+    /** A hash of track -> percent of the role's new tasks; absent: all go to the stable track. */
+    trackWeights: (role: AgentRole) => `${prefix}:rollout:${role}:weights`,
     deadLetters: (role: AgentRole) => `${prefix}:dlq:${role}`,
     results: `${prefix}:results`,
     /** A hash holding the one result of a task (and the id of its results-stream entry); its existence means "done". */

@@ -1,4 +1,4 @@
-import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT } from '../contract';
+import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT, STABLE_TRACK, trackNameProblem } from '../contract';
 import { LogLevel } from '../log/logger';
 import { ConfigError } from './config-error';
 import { Env, integer, keyPrefix, logLevel, required, url } from './env-values';
@@ -8,6 +8,8 @@ export { redactUrl } from './env-values';
 export interface RuntimeConfig {
   /** Which task stream this agent serves (HIVE_ROLE). */
   readonly role: AgentRole;
+  /** Which of the role's tracks this agent serves (HIVE_TRACK). @default 'stable' */
+  readonly track: string;
   /** Consumer name in the role's group; the pod name (POD_NAME). */
   readonly consumer: string;
   readonly redisUrl: string;
@@ -71,9 +73,13 @@ export function loadConfig(env: Env): RuntimeConfig {
   const consumer = required(env, ENV.podName);
   if (!/^[\w.-]{1,253}$/.test(consumer)) throw new ConfigError(`Expected \`${ENV.podName}\` to be a pod name, got \`${consumer}\``);
   const redisUrl = url(env, ENV.redisUrl, ['redis:', 'rediss:'], required(env, ENV.redisUrl))!;
+  const track = env[ENV.track] || STABLE_TRACK;
+  const trackProblem = trackNameProblem(track);
+  if (trackProblem) throw new ConfigError(`Expected \`${ENV.track}\` to name a track: ${trackProblem}`);
   const anthropicApiKey = required(env, ENV.anthropicApiKey);
   const config: RuntimeConfig = {
     role,
+    track,
     consumer,
     redisUrl,
     redisPassword: env[ENV.redisPassword] || undefined,

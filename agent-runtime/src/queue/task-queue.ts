@@ -19,6 +19,8 @@ export interface Delivery extends StreamEntry {
 export interface TaskQueueOptions {
   readonly keys: HiveKeys;
   readonly role: AgentRole;
+  /** The role's track whose stream this consumer reads. @default 'stable' */
+  readonly track?: string;
   /** This consumer's name in the role's group (the pod name). */
   readonly consumer: string;
   /** How long a result (and so the "done" state of its task id) is kept. */
@@ -63,7 +65,7 @@ export class TaskQueue {
     this.commands = withScripts(commands);
     this.role = options.role;
     this.consumer = options.consumer;
-    this.stream = options.keys.tasks(options.role);
+    this.stream = options.keys.tasks(options.role, options.track);
     this.group = consumerGroup(options.role);
   }
 
