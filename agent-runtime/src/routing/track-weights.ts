@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { STABLE_TRACK, trackNameProblem } from '../contract';
+
+/** Percent of a role's new tasks per track, in the fixed order (by name) that task ids are placed against. */
+export type TrackWeights = ReadonlyArray<{ readonly track: string; readonly percent: number }>;
+
+/** What a role without weights gets. */
+export const ALL_STABLE: TrackWeights = [{ track: STABLE_TRACK, percent: 100 }];
+
+/** Weights that cannot be applied; the message says why. */
+export class TrackWeightsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrackWeightsError';
+  }
+}
+
+/** Validates weights as stored in the role's hash (track -> whole percent); none means everything to stable. */
+export function parseWeights(stored: Readonly<Record<string, string | number>>): TrackWeights {
+  const weights = Object.entries(stored)
+    .map(([track, value]) => {
+      const problem = trackNameProblem(track);
+      if (problem) throw new TrackWeightsError(problem);
+      if (!/^\d{1,3}$/.test(String(value)) || Number(value) > 100) throw new TrackWeightsError(`the weight of \`${track}\` must be a whole percent from 0 to 100, got \`${value}\``);
+      return { track, percent: Number(value) };
+    })
+    .sort((a, b) => (a.track < b.track ? -1 : 1));
+  if (weights.length === 0) return ALL_STABLE;
+  const total = weights.reduce((sum, { percent }) => sum + percent, 0);
+  if (total !== 100) throw new TrackWeightsError(`the weights must sum to 100, got ${total} (${formatWeights(weights)})`);
+  return weights;
+}
+
+export function formatWeights(weights: TrackWeights): string {
+  return weights.map(({ track, percent }) => `${track}=${percent}`).join(' ');
+}
+
+/**
+ * The track of a task: its id hashed to a point in [0, 100), placed against
+ * the cumulative weights. The same id always gets the same point, so a
+ * re-sent id lands on the same track while the weights stay the same.
+ */
+export function pickTrack(weights: TrackWeights, taskId: string): string {
+  const point = (createHash('sha256').update(taskId).digest().readUInt32BE(0) / 2 ** 32) * 100;
+  let cumulative = 0;
+  return weights.find(({ percent }) => point < (cumulative += percent))!.track;
+}
