@@ -18,6 +18,8 @@ export interface HiveTaskMetadata {
   readonly role: AgentRole;
   readonly client: string;
   readonly title?: string;
+  /** The track the task was routed to; absent: the stable track. */
+  readonly track?: string;
   /** Set once a cancel was asked for. */
   readonly cancelRequested?: boolean;
   readonly usage?: TaskOutput['usage'];

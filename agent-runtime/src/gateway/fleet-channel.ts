@@ -35,13 +35,13 @@ export class FleetChannel {
     private readonly options: FleetChannelOptions,
   ) {}
 
-  /** Enqueues the task on its role's stream and counts it in flight for its client, in one transaction. */
-  async submit(taskId: string, role: AgentRole, payload: TaskPayload, client: string): Promise<void> {
+  /** Enqueues the task on its track's stream and counts it in flight for its client, in one transaction. */
+  async submit(taskId: string, role: AgentRole, track: string, payload: TaskPayload, client: string): Promise<void> {
     const { keys, ttlSeconds } = this.options;
     const inFlight = keys.inFlight(client);
     const replies = await this.redis
       .multi()
-      .xadd(keys.tasks(role), '*', 'id', taskId, 'role', role, 'payload', JSON.stringify(payload))
+      .xadd(keys.tasks(role, track), '*', 'id', taskId, 'role', role, 'payload', JSON.stringify(payload))
       .sadd(inFlight, taskId)
       .expire(inFlight, ttlSeconds)
       .exec();

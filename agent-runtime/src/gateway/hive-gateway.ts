@@ -7,6 +7,7 @@ import { healthServer, metricsServer, ProbeServer } from '../health/health-serve
 import { runShutdownSteps, ShutdownStep } from '../lifecycle/shutdown-steps';
 import { Logger } from '../log/logger';
 import { createRedisConnections, detectClusterMode, RedisClient, RedisConnections } from '../queue/redis-connections';
+import { TrackRouter } from '../routing/track-router';
 import { agentCard } from './agent-cards';
 import { ClientTokens } from './client-tokens';
 import { EventFollower } from './event-follower';
@@ -46,6 +47,7 @@ export class HiveGateway {
   private followerConnection?: RedisClient;
   private follower?: EventFollower;
   private reconciler?: ResultReconciler;
+  private router?: TrackRouter;
   private server?: Server;
   private draining = false;
   private closing?: Promise<void>;
@@ -84,6 +86,9 @@ export class HiveGateway {
 
     const keys = hiveKeys(config.keyPrefix);
     const channel = new FleetChannel(redis.commands, { keys, ttlSeconds: config.resultTtlSeconds });
+    const router = new TrackRouter(redis.commands, deps.logger, { keys });
+    this.router = router;
+    await router.start();
     this.follower = new EventFollower(this.followerConnection, keys);
     this.reconciler = new ResultReconciler(redis.blocking, history, channel, this.metrics, deps.logger, { keys, consumer: config.consumer });
     const handler = (role: AgentRole) =>
@@ -91,6 +96,7 @@ export class HiveGateway {
         card: agentCard(role, config.publicUrl, deps.version),
         history,
         channel,
+        router,
         follower: this.follower!,
         caps: { maxTurns: config.maxTurns, maxTokens: config.maxTokens },
         metrics: this.metrics,
@@ -150,6 +156,7 @@ export class HiveGateway {
     this.draining = true;
     this.stopping.abort();
     this.timers.forEach(clearInterval);
+    this.router?.stop();
     const server = this.server;
     const steps: ShutdownStep[] = [
       // Open streams end with the follower below; a request stuck on an unreachable Redis gets a few seconds.

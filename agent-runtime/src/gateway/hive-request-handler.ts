@@ -3,8 +3,9 @@ import type { AgentCard, CancelTaskRequest, GetTaskRequest, ListTasksRequest, Li
 import { ExtendedAgentCardNotConfiguredError, PushNotificationNotSupportedError, RequestMalformedError, TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { randomUUID } from 'node:crypto';
-import { AgentRole } from '../contract';
+import { AgentRole, STABLE_TRACK } from '../contract';
 import { Logger } from '../log/logger';
+import { TrackRouter } from '../routing/track-router';
 import { finishedTask, isTerminal, metadataOf, submittedTask, withProgress, workingStatus } from './a2a-task';
 import { callerOf, clientOf } from './client-user';
 import { EventFollower } from './event-follower';
@@ -17,6 +18,8 @@ export interface HiveRequestHandlerDeps {
   readonly card: AgentCard;
   readonly history: TaskHistory;
   readonly channel: FleetChannel;
+  /** Picks the track whose stream a new task goes to. */
+  readonly router: TrackRouter;
   readonly follower: EventFollower;
   readonly caps: BudgetCaps;
   readonly metrics: GatewayMetrics;
@@ -136,17 +139,23 @@ export class HiveRequestHandler implements A2ARequestHandler {
     validateScope(params, context);
     const payload = messageToPayload(params.message, this.deps.caps);
     const id = randomUUID();
-    const task = submittedTask(id, params.message!.contextId || randomUUID(), params.message!, { role: this.role, client, ...(payload.title ? { title: payload.title } : {}) });
+    const track = this.deps.router.trackFor(this.role, id);
+    const task = submittedTask(id, params.message!.contextId || randomUUID(), params.message!, {
+      role: this.role,
+      client,
+      ...(payload.title ? { title: payload.title } : {}),
+      ...(track !== STABLE_TRACK ? { track } : {}),
+    });
     await this.deps.history.store.save(task, context);
     try {
-      await this.deps.channel.submit(id, this.role, payload, client);
+      await this.deps.channel.submit(id, this.role, track, payload, client);
     } catch (error) {
       const reason = `the task could not be enqueued: ${(error as Error).message}`;
       await this.deps.history.store.save(finishedTask(task, 'failed', { text: '', files: {}, usage: { input_tokens: 0, output_tokens: 0 }, turns: 0, error: reason }, []), context);
       throw new Error(reason);
     }
     this.deps.metrics.tasks.inc({ role: this.role, client });
-    this.deps.logger.info('task accepted', { taskId: id, role: this.role, client });
+    this.deps.logger.info('task accepted', { taskId: id, role: this.role, track, client });
     return task;
   }
 

@@ -1,0 +1,36 @@
+import { TaskState } from '@a2a-js/sdk';
+import type { Task } from '@a2a-js/sdk';
+import { describe, expect, it } from 'vitest';
+import { GATEWAY_ENV, hiveKeys } from '../../agent-runtime/src/contract';
+import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { text } from '../support/fake-messages-api';
+import { instructions, sendRequest, waitForState } from '../support/a2a-messages';
+import { useGateway } from '../support/gateway-fixture';
+import { results } from '../support/hive-streams';
+
+const TASKS = 200;
+
+describe('the gateway routing tasks between tracks', () => {
+  const hive = useGateway('sqlite');
+
+  it('splits tasks by the weights, records the track of each task, and every task completes on an agent of its track', async () => {
+    await hive.api(() => text('done'));
+    await setTrackWeights(hive.client(), hiveKeys(), 'developer', { stable: 50, green: 50 });
+    await hive.startAgent('developer', 'dev-stable', { HIVE_CONCURRENCY: '8' });
+    await hive.startAgent('developer', 'dev-green', { HIVE_TRACK: 'green', HIVE_CONCURRENCY: '8' });
+    const gateway = await hive.startGateway({ [GATEWAY_ENV.rateLimit]: '10000', [GATEWAY_ENV.maxInFlight]: '10000' });
+    const client = await hive.a2a(gateway, 'developer');
+
+    const submitted: Task[] = [];
+    for (let i = 0; i < TASKS; i++) submitted.push((await client.sendMessage(sendRequest([instructions(`Task ${i}.`)]))) as Task);
+    const finished = await Promise.all(submitted.map((task) => waitForState(client, task.id, TaskState.TASK_STATE_COMPLETED, 60_000)));
+
+    const trackOf = new Map(finished.map((task) => [task.id, (task.metadata as { track?: string }).track ?? 'stable']));
+    const green = [...trackOf.values()].filter((track) => track === 'green').length;
+    // 200 random ids at 50 %: a standard deviation of about 7 tasks.
+    expect(green).toBeGreaterThan(TASKS * 0.35);
+    expect(green).toBeLessThan(TASKS * 0.65);
+    const agentOf = new Map((await results(hive.client())).map((r) => [r.taskId, r.agent]));
+    for (const [id, track] of trackOf) expect(agentOf.get(id)).toBe(track === 'green' ? 'dev-green' : 'dev-stable');
+  }, 120_000);
+});
