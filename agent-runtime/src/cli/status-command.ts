@@ -26,6 +26,7 @@ function describeTask(task: Task): string {
   const rows: Array<[string, string | undefined]> = [
     ['task', task.id],
     ['role', meta.role],
+    ['track', meta.track],
     ['title', meta.title],
     ['state', stateName(task.status?.state)],
     ['updated', task.status?.timestamp],
