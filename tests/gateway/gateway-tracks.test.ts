@@ -3,7 +3,8 @@ import type { Task } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_ENV, hiveKeys } from '../../agent-runtime/src/contract';
 import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
-import { text } from '../support/fake-messages-api';
+import { waitFor } from '../support/agent-process';
+import { text, toolUse, turnOf } from '../support/fake-messages-api';
 import { instructions, sendRequest, waitForState } from '../support/a2a-messages';
 import { useGateway } from '../support/gateway-fixture';
 import { results } from '../support/hive-streams';
@@ -33,4 +34,22 @@ describe('the gateway routing tasks between tracks', () => {
     const agentOf = new Map((await results(hive.client())).map((r) => [r.taskId, r.agent]));
     for (const [id, track] of trackOf) expect(agentOf.get(id)).toBe(track === 'green' ? 'dev-green' : 'dev-stable');
   }, 120_000);
+
+  it("cancels a task on another track than stable by its id, as on the stable one", async () => {
+    // Every turn calls a tool, so only the cancel ends the task; turn 2 is slow enough to cancel during it.
+    const api = await hive.api((request) => ({ ...toolUse('write_file', { path: `turn-${turnOf(request)}.txt`, content: 'x' }), delayMs: turnOf(request) === 2 ? 1_500 : 0 }));
+    await setTrackWeights(hive.client(), hiveKeys(), 'developer', { stable: 0, green: 100 });
+    await hive.startAgent('developer', 'dev-green', { HIVE_TRACK: 'green' });
+    const gateway = await hive.startGateway();
+    const client = await hive.a2a(gateway, 'developer');
+
+    const submitted = (await client.sendMessage(sendRequest([instructions('write files forever')]))) as Task;
+    expect(submitted.metadata).toMatchObject({ track: 'green' });
+    await waitFor(() => api.requests.length === 2, 10_000, 'the second model call');
+    await client.cancelTask({ tenant: '', id: submitted.id, metadata: undefined });
+    const task = await waitForState(client, submitted.id, TaskState.TASK_STATE_CANCELED);
+
+    expect(task.metadata).toMatchObject({ track: 'green', outcome: 'canceled', turns: 2 });
+    expect(task.artifacts.map((a) => a.name).sort()).toEqual(['turn-1.txt', 'turn-2.txt']);
+  });
 });
