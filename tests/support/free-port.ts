@@ -20,3 +20,20 @@ export async function freePort(): Promise<number> {
     }
   }
 }
+
+/**
+ * Runs `launch` with a free port, and again with another while the port was
+ * taken before the server bound it (test files run in parallel); returns the
+ * port it bound.
+ */
+export async function launchOnFreePort(launch: (port: number) => Promise<void>, attempts = 5): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await launch(port);
+      return port;
+    } catch (error) {
+      if (attempt === attempts || !String(error).includes('Address already in use')) throw error;
+    }
+  }
+}

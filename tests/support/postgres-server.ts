@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { launchOnFreePort } from './free-port';
 
 const INSTALL = 'sudo apt-get install -y postgresql';
 
@@ -25,16 +25,23 @@ export class PostgresServer {
   private process?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'hive-pg-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(private currentPort: number) {}
 
   static async start(): Promise<PostgresServer> {
-    const server = new PostgresServer(await freePort());
+    const server = new PostgresServer(0);
     chmodSync(server.dir, 0o777);
     if (process.getuid?.() === 0) execFileSync('chown', ['postgres', server.dir]);
     const [command, args] = asServerUser(postgresBin('initdb'), ['-D', join(server.dir, 'data'), '-A', 'trust', '-U', 'hive', '--no-sync']);
     execFileSync(command, args, { stdio: 'pipe' });
-    await server.launch();
+    await launchOnFreePort((port) => {
+      server.currentPort = port;
+      return server.launch();
+    });
     return server;
+  }
+
+  get port(): number {
+    return this.currentPort;
   }
 
   get url(): string {

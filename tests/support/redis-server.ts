@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort } from './free-port';
+import { launchOnFreePort } from './free-port';
 import { requireTool } from './system-tools';
 
 /**
@@ -14,12 +14,19 @@ export class RedisServer {
   private process?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'hive-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(private currentPort: number) {}
 
   static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
-    await server.launch();
+    const server = new RedisServer(0);
+    await launchOnFreePort((port) => {
+      server.currentPort = port;
+      return server.launch();
+    });
     return server;
+  }
+
+  get port(): number {
+    return this.currentPort;
   }
 
   get url(): string {
