@@ -8,6 +8,7 @@ import { configSecrets, RuntimeConfig } from './config/runtime-config';
 import { CIRCUIT_STATE_VALUE, CircuitState, hiveKeys } from './contract';
 import { EventLoopWatch } from './health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from './health/health-server';
+import { everyInBackground } from './lifecycle/background-job';
 import { runShutdownSteps, ShutdownStep } from './lifecycle/shutdown-steps';
 import { Logger } from './log/logger';
 import { AgentMetrics } from './metrics/agent-metrics';
@@ -211,15 +212,7 @@ export class Agent {
   }
 
   private every(ms: number, job: () => Promise<void>): void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      job()
-        .catch((error) => this.deps.logger.warn('background job failed', { error: (error as Error).message }))
-        .finally(() => (running = false));
-    }, ms);
-    this.timers.push(timer);
+    this.timers.push(everyInBackground(ms, job, this.deps.logger));
   }
 
   private async shutdown(): Promise<void> {

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishedTask, submittedTask } from '../../agent-runtime/src/gateway/a2a-task';
 import { agentCard } from '../../agent-runtime/src/gateway/agent-cards';
+import { BINARY_SAMPLE } from '../support/a2a-messages';
 import { apiError, text, toolUse, turnOf } from '../support/fake-messages-api';
 import { GatewayProcess, useGateway } from '../support/gateway-fixture';
 import { hive, HiveProcess } from '../support/hive-cli';
 
 const fleet = useGateway('sqlite');
 
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
 const ID = /^task ([0-9a-f-]{36}) submitted$/m;
 
 function env(gateway: GatewayProcess): Record<string, string> {
@@ -31,7 +31,7 @@ describe('hive submit', () => {
         case 1:
           return toolUse('read_file', { path: 'notes.txt' });
         case 2:
-          return toolUse('write_file', { path: 'img/logo.bin', content: PNG.toString('base64'), encoding: 'base64' });
+          return toolUse('write_file', { path: 'img/logo.bin', content: BINARY_SAMPLE.toString('base64'), encoding: 'base64' });
         case 3:
           return toolUse('write_file', { path: 'answer.md', content: '# done\n' });
         default:
@@ -43,8 +43,8 @@ describe('hive submit', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'hive-cli-'));
     const elsewhere = mkdtempSync(join(tmpdir(), 'hive-cli-elsewhere-'));
     writeFileSync(join(cwd, 'notes.txt'), 'remember the logo');
-    writeFileSync(join(elsewhere, 'logo.png'), PNG);
-    for (const [path, content] of Object.entries({ 'project/a.txt': 'alpha', 'project/sub/b.bin': PNG, 'project/.git/config': 'x', 'project/node_modules/m/index.js': 'x' })) {
+    writeFileSync(join(elsewhere, 'logo.png'), BINARY_SAMPLE);
+    for (const [path, content] of Object.entries({ 'project/a.txt': 'alpha', 'project/sub/b.bin': BINARY_SAMPLE, 'project/.git/config': 'x', 'project/node_modules/m/index.js': 'x' })) {
       mkdirSync(join(cwd, path, '..'), { recursive: true });
       writeFileSync(join(cwd, path), content);
     }
@@ -63,7 +63,7 @@ describe('hive submit', () => {
     expect(run.stderr).toMatch(/^turn 3: write_file; 45 tokens; \d+\.\d s$/m);
     expect(run.stderr).not.toContain('\r');
     expect(readFileSync(join(cwd, 'result', 'answer.md'), 'utf8')).toBe('# done\n');
-    expect(readFileSync(join(cwd, 'result', 'img', 'logo.bin'))).toEqual(PNG);
+    expect(readFileSync(join(cwd, 'result', 'img', 'logo.bin'))).toEqual(BINARY_SAMPLE);
     expect(run.stderr).toContain(`wrote ${join(cwd, 'result', 'img', 'logo.bin')}`);
 
     // The agent got the files under the documented names, and neither .git nor node_modules.
@@ -80,8 +80,8 @@ describe('hive submit', () => {
     const byName = Object.fromEntries(parts.filter((p) => p.filename).map((p) => [p.filename, p]));
     expect(byName['notes.txt']).toMatchObject({ text: 'remember the logo' });
     expect(byName['a.txt']).toMatchObject({ text: 'alpha' });
-    expect(Buffer.from(byName['logo.png'].raw!, 'base64')).toEqual(PNG);
-    expect(Buffer.from(byName['sub/b.bin'].raw!, 'base64')).toEqual(PNG);
+    expect(Buffer.from(byName['logo.png'].raw!, 'base64')).toEqual(BINARY_SAMPLE);
+    expect(Buffer.from(byName['sub/b.bin'].raw!, 'base64')).toEqual(BINARY_SAMPLE);
     expect(parts.find((p) => p.data)?.data).toEqual({ title: 'Logo copy', budget: { maxTurns: 10 } });
   });
 

@@ -18,7 +18,7 @@ describe('bad input at the gateway', () => {
     const cases: Array<[string, string, string, number, number, RegExp]> = [
       ['malformed JSON', url, '{"jsonrpc": "2.0", "method": ', 400, -32700, /not JSON/],
       ['not JSON-RPC', url, JSON.stringify({ hello: 'world' }), 200, -32602, /Invalid JSON-RPC Request/],
-      ['an unknown method', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'RunEverything', params: {} }), 200, -32601, /./],
+      ['an unknown method', url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'RunEverything', params: {} }), 200, -32601, /Invalid method/],
       ['an unknown role', `${gateway.url}/a2a/janitor/jsonrpc`, send([{ text: 'x' }]), 404, -32601, /unknown role 'janitor': the roles are architect, developer, qa, meta/],
       ['an oversize body', url, send([{ text: 'x'.repeat(300_000) }]), 413, -32013, /larger than 200000 bytes/],
       ['a budget over the cap', url, send([{ text: 'x' }, { data: { budget: { maxTurns: 21 } } }]), 200, -32602, /budget.maxTurns is 21, over the role's cap of 20/],

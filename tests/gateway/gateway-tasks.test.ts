@@ -2,10 +2,9 @@ import { TaskState } from '@a2a-js/sdk';
 import type { StreamResponse, Task } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
 import { text, toolUse, turnOf } from '../support/fake-messages-api';
-import { instructions, part, sendRequest, waitForState } from '../support/a2a-messages';
+import { BINARY_SAMPLE, instructions, part, sendRequest, waitForState } from '../support/a2a-messages';
 import { useGateway } from '../support/gateway-fixture';
 
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
 
 /** Reads a file, writes a binary and a text file, then answers. */
 const FOUR_TURNS = (request: Parameters<Parameters<ReturnType<typeof useGateway>['api']>[0]>[0]) => {
@@ -13,7 +12,7 @@ const FOUR_TURNS = (request: Parameters<Parameters<ReturnType<typeof useGateway>
     case 1:
       return toolUse('read_file', { path: 'notes.txt' });
     case 2:
-      return toolUse('write_file', { path: 'out/logo.bin', content: PNG.toString('base64'), encoding: 'base64' });
+      return toolUse('write_file', { path: 'out/logo.bin', content: BINARY_SAMPLE.toString('base64'), encoding: 'base64' });
     case 3:
       return toolUse('write_file', { path: 'out/answer.md', content: '# done\n' });
     default:
@@ -24,7 +23,7 @@ const FOUR_TURNS = (request: Parameters<Parameters<ReturnType<typeof useGateway>
 const REQUEST_PARTS = [
   instructions('Copy the logo and write an answer.'),
   part({ $case: 'text', value: 'remember the logo' }, 'notes.txt', 'text/plain'),
-  part({ $case: 'raw', value: PNG }, 'assets/logo.png', 'image/png'),
+  part({ $case: 'raw', value: BINARY_SAMPLE }, 'assets/logo.png', 'image/png'),
   part({ $case: 'data', value: { title: 'Logo copy', budget: { maxTurns: 10 } } }),
 ];
 
@@ -34,7 +33,7 @@ function expectFinished(task: Task): void {
   const artifacts = Object.fromEntries(task.artifacts.map((a) => [a.name, a.parts[0].content]));
   expect(artifacts['out/answer.md']).toEqual({ $case: 'text', value: '# done\n' });
   expect(artifacts['out/logo.bin']?.$case).toBe('raw');
-  expect(Buffer.from((artifacts['out/logo.bin'] as { value: Uint8Array }).value)).toEqual(PNG);
+  expect(Buffer.from((artifacts['out/logo.bin'] as { value: Uint8Array }).value)).toEqual(BINARY_SAMPLE);
   expect(task.metadata).toMatchObject({ role: 'developer', client: 'alice', title: 'Logo copy', turns: 4, outcome: 'succeeded' });
 }
 

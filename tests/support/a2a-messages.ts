@@ -3,6 +3,9 @@ import type { Message, Part, SendMessageRequest, Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { randomUUID } from 'node:crypto';
 
+/** A few bytes that are not UTF-8 text: a file must travel as binary. */
+export const BINARY_SAMPLE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
+
 export function part(content: Part['content'], filename = '', mediaType = ''): Part {
   return { content, filename, mediaType, metadata: undefined };
 }

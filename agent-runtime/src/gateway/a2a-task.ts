@@ -35,10 +35,11 @@ const STATE_OF_OUTCOME: Record<TaskOutcome, TaskState> = {
   canceled: TaskState.TASK_STATE_CANCELED,
 };
 
-const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+/** States a task does not leave. */
+export const TERMINAL_STATES: readonly TaskState[] = [TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED];
 
 export function isTerminal(task: Task): boolean {
-  return task.status !== undefined && TERMINAL.has(task.status.state);
+  return task.status !== undefined && TERMINAL_STATES.includes(task.status.state);
 }
 
 export function metadataOf(task: Task): HiveTaskMetadata {

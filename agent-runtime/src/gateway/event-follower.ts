@@ -68,7 +68,10 @@ export class EventFollower {
         continue;
       }
       // Each stream from the earliest position any of its followers still needs.
-      const from = tasks.map((task) => [...this.followers.get(task)!].reduce((min, f) => (compareIds(f.lastId, min) < 0 ? f.lastId : min), '\uffff'));
+      const from = tasks.map((task) => {
+        const [first, ...rest] = this.followers.get(task)!;
+        return rest.reduce((min, f) => (compareIds(f.lastId, min) < 0 ? f.lastId : min), first.lastId);
+      });
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
         reply = (await this.redis.xread('COUNT', 100, 'BLOCK', BLOCK_MS, 'STREAMS', ...tasks.map((t) => this.keys.events(t)), ...from)) as typeof reply;
@@ -93,7 +96,6 @@ export class EventFollower {
 /** Orders stream ids (`<ms>-<seq>`). */
 function compareIds(a: string, b: string): number {
   if (a === b) return 0;
-  if (b === '\uffff') return -1;
   const [am, as] = a.split('-').map(Number);
   const [bm, bs] = b.split('-').map(Number);
   return am !== bm ? am - bm : as - bs;

@@ -1,7 +1,6 @@
 import { AgentRole, HiveKeys, TaskOutcome } from '../contract';
 import { RedisClient } from '../queue/redis-connections';
-import { entryFromReply } from '../queue/task-entry';
-import { TaskPayload } from '../queue/task-entry';
+import { entryFromReply, TaskPayload } from '../queue/task-entry';
 import { TaskOutput } from '../queue/task-result';
 import { TurnEvent } from './a2a-task';
 

@@ -4,6 +4,7 @@ import { AGENT_ROLES, AgentRole, hiveKeys } from '../contract';
 import { sleep } from '../agent/abortable-sleep';
 import { EventLoopWatch } from '../health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from '../health/health-server';
+import { everyInBackground } from '../lifecycle/background-job';
 import { runShutdownSteps, ShutdownStep } from '../lifecycle/shutdown-steps';
 import { Logger } from '../log/logger';
 import { createRedisConnections, detectClusterMode, RedisClient, RedisConnections } from '../queue/redis-connections';
@@ -148,8 +149,7 @@ export class HiveGateway {
   }
 
   private every(ms: number, job: () => Promise<void>): void {
-    const timer = setInterval(() => void job().catch((error) => this.deps.logger.warn('background job failed', { error: (error as Error).message })), ms);
-    this.timers.push(timer);
+    this.timers.push(everyInBackground(ms, job, this.deps.logger));
   }
 
   private async shutdown(): Promise<void> {

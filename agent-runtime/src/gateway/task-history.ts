@@ -1,7 +1,9 @@
+import { taskStateToJSON } from '@a2a-js/sdk';
 import { DatabaseTaskStore, TASK_TABLE, TaskDatabase } from '@a2a-js/sdk/server/database';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { TERMINAL_STATES } from './a2a-task';
 
 /** Where the task history lives: PostgreSQL when a URL is given, else an embedded SQLite file. */
 export interface TaskHistoryLocation {
@@ -15,7 +17,8 @@ export interface MigrationOutput {
   error(message: string): void;
 }
 
-const TERMINAL_STATES = ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
+/** The store writes a state by its JSON name. */
+const TERMINAL_STATE_NAMES = TERMINAL_STATES.map(taskStateToJSON);
 
 /** The URL the SDK's migrator understands for a location. */
 function migrationUrl(location: TaskHistoryLocation): string {
@@ -63,7 +66,7 @@ export class TaskHistory {
     const result = await this.db
       .deleteFrom(TASK_TABLE)
       .where('status_last_updated', '<', cutoffMs)
-      .where('status_state', 'in', TERMINAL_STATES)
+      .where('status_state', 'in', TERMINAL_STATE_NAMES)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
