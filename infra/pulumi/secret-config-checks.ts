@@ -1,3 +1,4 @@
+import { parseTokenLines } from '../../agent-runtime/src/gateway/client-tokens';
 import { POSTGRES_PORT } from '../constructs/data-plane/postgres-store';
 import { Environment } from '../environment/environment-schema';
 
@@ -5,33 +6,13 @@ import { Environment } from '../environment/environment-schema';
 // line or the part of the value at fault, never the value: it ends up in logs.
 
 /**
- * `<client> <sha256 hex of the token>`, as `hive token create <client>` prints it;
- * the client name as the gateway accepts it (a metric label and the owner of tasks).
- */
-const TOKEN_LINE = /^([\w.-]{1,64})\s+([0-9a-f]{64})$/;
-
-/**
  * What is wrong with a gateway tokens file, or undefined when the gateway will
  * read it: the gateway refuses to start on a bad line, so a bad file would
- * crash-loop every gateway pod after `pulumi up`. Blank lines and `#` comments
- * are allowed; a client may have several tokens (while one replaces another).
+ * crash-loop every gateway pod after `pulumi up`. The gateway's own parser decides.
  */
 export function gatewayTokensProblem(text: string): string | undefined {
-  const lines = text
-    .split('\n')
-    .map((line, index) => ({ number: index + 1, text: line.trim() }))
-    .filter((line) => line.text !== '' && !line.text.startsWith('#'));
-  if (lines.length === 0) return 'has no client: add the line `hive token create <client>` prints';
-  const hashes = new Map<string, number>();
-  for (const line of lines) {
-    const match = TOKEN_LINE.exec(line.text);
-    // A token pasted instead of its line is the likely mistake: it must never be stored.
-    if (!match) return `line ${line.number} is not '<client> <sha256 hex>' (store the line \`hive token create\` prints, not the token)`;
-    const first = hashes.get(match[2]);
-    if (first !== undefined) return `line ${line.number} repeats the token of line ${first}`;
-    hashes.set(match[2], line.number);
-  }
-  return undefined;
+  const parsed = parseTokenLines(text);
+  return typeof parsed === 'string' ? parsed : undefined;
 }
 
 /**

@@ -35,18 +35,9 @@ export class ClientTokens {
   }
 
   static parse(text: string, source = 'tokens'): ClientTokens {
-    const clientsByHash = new Map<string, string>();
-    for (const [index, raw] of text.split('\n').entries()) {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const [client, hash, extra] = line.split(/\s+/);
-      if (extra !== undefined || !CLIENT_NAME.test(client) || !/^[0-9a-f]{64}$/.test(hash ?? '')) {
-        throw new ConfigError(`${source} line ${index + 1}: expected '<client> <sha256 hex of the token>'`);
-      }
-      clientsByHash.set(hash, client);
-    }
-    if (clientsByHash.size === 0) throw new ConfigError(`${source}: no client token; create one with 'hive token create <client>'`);
-    return new ClientTokens(clientsByHash);
+    const parsed = parseTokenLines(text);
+    if (typeof parsed === 'string') throw new ConfigError(`${source} ${parsed}`);
+    return new ClientTokens(parsed);
   }
 
   /** The client a bearer token belongs to, or undefined. */
@@ -54,4 +45,29 @@ export class ClientTokens {
     // Looked up by the token's hash: lookup timing can only reveal hashes, not tokens.
     return this.clientsByHash.get(hashToken(token));
   }
+}
+
+/**
+ * The client of each token hash in a tokens file, or what is wrong with the
+ * file, naming the line and never a value (the deploy checks its secret
+ * config with this too). A client may have several tokens (while one
+ * replaces another); one token for two clients is refused.
+ */
+export function parseTokenLines(text: string): Map<string, string> | string {
+  const clientsByHash = new Map<string, string>();
+  const lineOfHash = new Map<string, number>();
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [client, hash, extra] = line.split(/\s+/);
+    // A token pasted instead of its line is the likely mistake: it must never be stored.
+    if (extra !== undefined || !CLIENT_NAME.test(client) || !/^[0-9a-f]{64}$/.test(hash ?? '')) {
+      return `line ${index + 1} is not '<client> <sha256 hex>' (store the line \`hive token create\` prints, not the token)`;
+    }
+    const first = lineOfHash.get(hash);
+    if (first !== undefined) return `line ${index + 1} repeats the token of line ${first}`;
+    lineOfHash.set(hash, index + 1);
+    clientsByHash.set(hash, client);
+  }
+  return clientsByHash.size ? clientsByHash : "has no client: add the line `hive token create <client>` prints";
 }
