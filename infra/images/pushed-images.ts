@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { isPinnedByDigest } from './node-image';
 
 /** Where `npm run images -- --push` records what it pushed, from the repository root (gitignored). */
 export const PUSHED_IMAGES_RECORD = '.images/pushed.json';
@@ -23,7 +24,7 @@ const record = z
     /** Where the images were pushed, e.g. registry.example.com/agent-hive. */
     registry: z.string().min(1),
     /** The Node base the images were built FROM, by digest. */
-    nodeImage: z.string().regex(/@sha256:[0-9a-f]{64}$/, 'must name the Node base by digest'),
+    nodeImage: z.string().refine(isPinnedByDigest, 'must name the Node base by digest'),
     /** The git revision the images were built from (their OCI revision label). */
     revision: z.string().min(1),
     /** Per image (`base` and each role): its tag and digest. */

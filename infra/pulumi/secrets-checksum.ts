@@ -9,12 +9,13 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet']);
 
 interface KubeContainer {
   env?: Array<{ valueFrom?: { secretKeyRef?: { name: string } } }>;
+  envFrom?: Array<{ secretRef?: { name: string } }>;
 }
 
 interface KubePodSpec {
   containers?: KubeContainer[];
   initContainers?: KubeContainer[];
-  volumes?: Array<{ secret?: { secretName?: string } }>;
+  volumes?: Array<{ secret?: { secretName?: string }; projected?: { sources?: Array<{ secret?: { name?: string } }> } }>;
 }
 
 interface KubeWorkload {
@@ -58,12 +59,13 @@ export function secretsChecksum(values: Readonly<Record<string, pulumi.Output<st
   };
 }
 
-/** Secrets a pod reads: through env (secretKeyRef) or as mounted files (the gateway's tokens). */
+/** Secrets a pod reads: through env (secretKeyRef, envFrom) or as mounted files (secret and projected volumes). */
 function secretsReadBy(pod: KubePodSpec): string[] {
   const containers = [...(pod.containers ?? []), ...(pod.initContainers ?? [])];
   const names = [
     ...containers.flatMap((c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name)),
-    ...(pod.volumes ?? []).map((v) => v.secret?.secretName),
+    ...containers.flatMap((c) => (c.envFrom ?? []).map((e) => e.secretRef?.name)),
+    ...(pod.volumes ?? []).flatMap((v) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((source) => source.secret?.name)]),
   ].filter((name): name is string => name !== undefined);
   return [...new Set(names)].sort();
 }

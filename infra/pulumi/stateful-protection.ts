@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 
 /** Kinds whose deletion loses data: the Namespace (with every volume in it) and the data stores. */
-const STATEFUL_TYPES = new Set(['kubernetes:core/v1:Namespace', 'kubernetes:apps/v1:StatefulSet', 'kubernetes:core/v1:PersistentVolumeClaim']);
+const STATEFUL_TYPES = new Set(['kubernetes:core/v1:Namespace', 'kubernetes:apps/v1:StatefulSet']);
 
 export interface StatefulProtectionOptions {
   /**

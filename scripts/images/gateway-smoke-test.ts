@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GATEWAY_METRICS, hiveKeys } from '../../agent-runtime/src/contract';
+import { ENV, GATEWAY_ENV, GATEWAY_METRICS, hiveKeys } from '../../agent-runtime/src/contract';
 import { createClientToken } from '../../agent-runtime/src/gateway/client-tokens';
 import { GATEWAY_COMMAND } from '../../infra/constructs/gateway/gateway-deployment';
 import { freePort } from '../../tests/support/free-port';
@@ -51,14 +51,14 @@ export async function gatewaySmokeTest(engine: ContainerEngine, image: string, r
       image,
       GATEWAY_COMMAND,
       {
-        POD_NAME: 'smoke-gateway',
-        REDIS_URL: redis.url,
-        DATABASE_URL: postgres.url,
-        HIVE_GATEWAY_PORT: String(port),
-        HIVE_HEALTH_PORT: String(healthPort),
-        HIVE_METRICS_PORT: String(metricsPort),
-        HIVE_PUBLIC_URL: PUBLIC_URL,
-        HIVE_GATEWAY_TOKENS_FILE: TOKENS_PATH,
+        [ENV.podName]: 'smoke-gateway',
+        [ENV.redisUrl]: redis.url,
+        [GATEWAY_ENV.databaseUrl]: postgres.url,
+        [GATEWAY_ENV.port]: String(port),
+        [ENV.healthPort]: String(healthPort),
+        [ENV.metricsPort]: String(metricsPort),
+        [GATEWAY_ENV.publicUrl]: PUBLIC_URL,
+        [GATEWAY_ENV.tokensFile]: TOKENS_PATH,
       },
       { [TOKENS_PATH]: tokensFile },
     );
