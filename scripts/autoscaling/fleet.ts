@@ -32,8 +32,6 @@ export interface Task {
   /** Seconds of work done; `checkpointed` is the work at the last completed turn. */
   done: number;
   checkpointed: number;
-  /** Read by an agent once: no longer part of the group's lag, only of its pending entries. */
-  delivered: boolean;
   firstStart?: number;
   finished?: number;
 }
@@ -179,7 +177,6 @@ export class Fleet {
       while (pod.tasks.length < this.params.concurrency) {
         const task = this.givenBack.shift() ?? (this.streamHead < this.stream.length ? this.stream[this.streamHead++] : undefined);
         if (!task) return;
-        task.delivered = true;
         task.firstStart ??= now;
         pod.tasks.push(task);
         pod.lastRead = now;
@@ -223,5 +220,5 @@ export class Fleet {
 
 /** Draws a task. */
 export function newTask(id: number, arrival: number, duration: (rng: Prng) => number, rng: Prng): Task {
-  return { id, arrival, duration: Math.max(1, Math.round(duration(rng))), done: 0, checkpointed: 0, delivered: false };
+  return { id, arrival, duration: Math.max(1, Math.round(duration(rng))), done: 0, checkpointed: 0 };
 }

@@ -1,4 +1,5 @@
 import { ScalableRole } from '../../agent-runtime/src/contract';
+import { percentile, round } from '../bench/percentiles';
 import { Autoscaler, cpuOnly, Keda, kedaDefaults, KedaSettings, RenderedHpa } from './autoscalers';
 import { HpaSpec } from './hpa-algorithm';
 import { Fleet, FleetParams, newTask } from './fleet';
@@ -153,14 +154,14 @@ export function simulate(env: RenderedEnvironment, scenario: Scenario, engine: E
     engine: engine.name,
     tasks: totals.tasks,
     drainSeconds: totals.leftOver ? null : totals.lastFinish - totals.lastArrival,
-    p95QueueWaitSeconds: percentile(totals.waits, 95),
+    p95QueueWaitSeconds: totals.waits.length ? percentile(totals.waits, 95) : 0,
     coldArrivals: totals.coldWaits.length,
     maxColdWaitSeconds: Math.max(0, ...totals.coldWaits),
     agentMinutes: Math.round(sum((f) => f.totals.agentSeconds) / 60),
     scaleEvents: sum((f) => f.totals.scaleEvents),
     interrupted: sum((f) => f.totals.interrupted),
-    turnsLostWithCheckpoints: round1(sum((f) => f.totals.turnsLostWithCheckpoints)),
-    turnsLostWithoutCheckpoints: round1(sum((f) => f.totals.turnsLostWithoutCheckpoints)),
+    turnsLostWithCheckpoints: round(sum((f) => f.totals.turnsLostWithCheckpoints)),
+    turnsLostWithoutCheckpoints: round(sum((f) => f.totals.turnsLostWithoutCheckpoints)),
     series,
   };
 }
@@ -179,12 +180,3 @@ export function breakerClosesAt(outageStart: number, outageEnd: number): number 
   }
 }
 
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}

@@ -2,7 +2,6 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { consumerGroup, hiveKeys, METRICS, ScalableRole } from '../../../agent-runtime/src/contract';
-import { SCALE_TO_ZERO_ROLES } from '../../environment/environment-schema';
 import { hiveLabels } from '../workload/labels';
 import { agentScalingBehavior } from './agent-autoscaler';
 
@@ -47,9 +46,6 @@ export interface AgentScaledObjectProps {
 export class AgentScaledObject extends Construct {
   constructor(scope: Construct, id: string, props: AgentScaledObjectProps) {
     super(scope, id);
-    if (props.minReplicas === 0 && !SCALE_TO_ZERO_ROLES.includes(props.role)) {
-      throw new Error(`'minReplicas' 0 is only for ${SCALE_TO_ZERO_ROLES.join(' and ')} (role '${props.role}')`);
-    }
     if (props.minReplicas > props.maxReplicas) {
       throw new Error(`'minReplicas' (${props.minReplicas}) must be <= 'maxReplicas' (${props.maxReplicas})`);
     }
