@@ -1,10 +1,11 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { waitFor } from './agent-process';
-import { freePort } from './free-port';
+import { freePort, launchOnFreePort } from './free-port';
+import { spawnRedis } from './redis-server';
 import { requireTool } from './system-tools';
 
 /** A real Redis Cluster of three masters on loopback, each node with its own directory. */
@@ -16,22 +17,21 @@ export class RedisCluster {
   ) {}
 
   static async start(): Promise<RedisCluster> {
-    const binary = requireTool('redis-server');
     const cli = requireTool('redis-cli');
     const dir = mkdtempSync(join(tmpdir(), 'hive-cluster-'));
-    const ports = [await freePort(), await freePort(), await freePort()];
-    // The bus port is the client port + 10000 unless set: above 55535, or taken, the node would not start.
-    const busPorts = [await freePort(), await freePort(), await freePort()];
-    const nodes = ports.map((port, i) => {
-      const nodeDir = join(dir, String(port));
-      mkdirSync(nodeDir);
-      const config = ['--cluster-enabled', 'yes', '--cluster-port', String(busPorts[i]), '--cluster-config-file', join(nodeDir, 'nodes.conf')];
-      return spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, ...config, '--save', '', '--protected-mode', 'no'], { stdio: 'ignore' });
-    });
-    const cluster = new RedisCluster(nodes, ports, dir);
-    for (const port of ports) {
-      await waitFor(() => execFileSync(cli, ['-p', String(port), 'ping'], { encoding: 'utf8' }).includes('PONG'), 10_000, `cluster node ${port}`);
+    const nodes: ChildProcess[] = [];
+    const ports: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const port = await launchOnFreePort(async (port) => {
+        const nodeDir = join(dir, String(port));
+        mkdirSync(nodeDir, { recursive: true });
+        // The bus port is the client port + 10000 unless set: above 55535, or taken, the node would not start.
+        const busPort = await freePort();
+        nodes.push(await spawnRedis(['--port', String(port), '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', join(nodeDir, 'nodes.conf')]));
+      });
+      ports.push(port);
     }
+    const cluster = new RedisCluster(nodes, ports, dir);
     execFileSync(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
     await waitFor(() => execFileSync(cli, ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' }).includes('cluster_state:ok'), 20_000, 'cluster_state:ok');
     return cluster;

@@ -67,19 +67,25 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
-    const binary = requireTool('redis-server');
-    const proc = spawn(binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.process = proc;
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      };
-      proc.stdout!.on('data', onData);
-      proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-    });
+    this.process = await spawnRedis(['--port', String(this.port), '--dir', this.dir, '--appendonly', 'yes']);
   }
+}
+
+/**
+ * Starts a redis-server on loopback with `args` and resolves once it accepts
+ * connections; rejects with its output when it exits first (a taken port says
+ * "Address already in use", which `launchOnFreePort` retries on).
+ */
+export function spawnRedis(args: string[]): Promise<ChildProcess> {
+  const proc = spawn(requireTool('redis-server'), [...args, '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve(proc);
+    });
+    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+  });
 }
