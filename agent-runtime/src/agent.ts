@@ -59,7 +59,7 @@ export class Agent {
     private readonly config: RuntimeConfig,
     private readonly deps: AgentDependencies,
   ) {
-    this.metrics = new AgentMetrics(config.role);
+    this.metrics = new AgentMetrics(config.role, config.track);
     this.metrics.capacity.set({ role: config.role }, config.concurrency);
     const client = new Anthropic({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl, maxRetries: 4, timeout: 10 * 60_000 });
     this.runner = new TaskRunner(

@@ -45,7 +45,7 @@ describe('bad input loses nothing and gets a clear reason', () => {
     ]);
     expect(published[0].output).toMatchObject({ text: '', files: {}, turns: 0, error: expect.stringMatching(/^malformed task: payload is not JSON/) });
     expect(await client.hgetall('hive:result:no-payload')).toMatchObject({ status: 'dead_lettered', output: expect.stringContaining("missing field 'payload'") });
-    expect(await agent.metrics()).toContain('hive_dead_letters_total{role="developer"} 7');
+    expect(await agent.metrics()).toContain('hive_dead_letters_total{role="developer",track="stable"} 7');
   });
 
   it('dead-letters a poison task that was delivered more than HIVE_MAX_DELIVERIES times', async () => {
@@ -115,8 +115,8 @@ describe('bad input loses nothing and gets a clear reason', () => {
     const [result] = await waitForResults(client, 1);
     expect(result.status).toBe('failed');
     expect(result.output.error).toBe('Messages API error 400: messages: too long (request id req_abc123)');
-    expect(await agent.metrics()).toContain('hive_tasks_total{role="qa",outcome="failed"} 1');
-    expect(await agent.metrics()).toContain('hive_llm_requests_total{role="qa",status="400"} 1');
+    expect(await agent.metrics()).toContain('hive_tasks_total{role="qa",outcome="failed",track="stable"} 1');
+    expect(await agent.metrics()).toContain('hive_llm_requests_total{role="qa",status="400",track="stable"} 1');
   });
 
   it('releases a task while the API keeps answering 500, so it is retried later and nothing is lost', async () => {

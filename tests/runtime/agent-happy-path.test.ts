@@ -56,12 +56,12 @@ describe('an agent on the happy path', () => {
     expect(existsSync(agent.env.HIVE_WORKSPACE_DIR)).toBe(true);
 
     const metrics = await agent.metrics();
-    expect(metrics).toContain(`${METRICS.tasksTotal}{role="developer",outcome="succeeded"} 1`);
-    expect(metrics).toContain(`${METRICS.llmRequestsTotal}{role="developer",status="ok"} 6`);
-    expect(metrics).toContain(`${METRICS.llmTokensTotal}{role="developer",kind="input"} 150`);
-    expect(metrics).toMatch(new RegExp(`${METRICS.dispatchLatencySeconds}_count\\{role="developer"\\} 1`));
-    expect(metrics).toContain(`${METRICS.agentReady}{role="developer"} 1`);
-    expect(metrics).toContain(`${METRICS.agentCapacity}{role="developer"} 1`);
+    expect(metrics).toContain(`${METRICS.tasksTotal}{role="developer",outcome="succeeded",track="stable"} 1`);
+    expect(metrics).toContain(`${METRICS.llmRequestsTotal}{role="developer",status="ok",track="stable"} 6`);
+    expect(metrics).toContain(`${METRICS.llmTokensTotal}{role="developer",kind="input",track="stable"} 150`);
+    expect(metrics).toMatch(new RegExp(`${METRICS.dispatchLatencySeconds}_count\\{track="stable",role="developer"\\} 1`));
+    expect(metrics).toContain(`${METRICS.agentReady}{role="developer",track="stable"} 1`);
+    expect(metrics).toContain(`${METRICS.agentCapacity}{role="developer",track="stable"} 1`);
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 

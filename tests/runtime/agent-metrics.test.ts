@@ -18,14 +18,14 @@ describe('agent metrics', () => {
     await waitForResults(client, 1);
     // No architect agent runs: these three wait, and meta must see them.
     for (const id of ['a1', 'a2', 'a3']) await enqueue(client, 'architect', id, { instructions: 'x' });
-    await waitFor(async () => (await meta.metrics()).includes(`${METRICS.queueBacklog}{role="architect"} 3`), 10_000, 'the architect backlog');
+    await waitFor(async () => (await meta.metrics()).includes(`${METRICS.queueBacklog}{role="architect",track="stable"} 3`), 10_000, 'the architect backlog');
 
     const scrape = (await meta.metrics()) + (await developer.metrics());
     const missing = Object.values(METRICS).filter((name) => !new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, 'm').test(scrape));
     expect(missing).toEqual([]);
-    expect(scrape).toContain(`${METRICS.queueBacklog}{role="developer"} 0`);
-    expect(await developer.metrics()).toContain(`${METRICS.agentCapacity}{role="developer"} 3`);
-    expect(await developer.metrics()).toMatch(new RegExp(`${METRICS.agentSpawnSeconds}\\{role="developer"\\} 0\\.\\d+`));
-    expect(await developer.metrics()).toContain(`${METRICS.taskDurationSeconds}_bucket{le="600",role="developer",outcome="succeeded"} 1`);
+    expect(scrape).toContain(`${METRICS.queueBacklog}{role="developer",track="stable"} 0`);
+    expect(await developer.metrics()).toContain(`${METRICS.agentCapacity}{role="developer",track="stable"} 3`);
+    expect(await developer.metrics()).toMatch(new RegExp(`${METRICS.agentSpawnSeconds}\\{role="developer",track="stable"\\} 0\\.\\d+`));
+    expect(await developer.metrics()).toContain(`${METRICS.taskDurationSeconds}_bucket{le="600",track="stable",role="developer",outcome="succeeded"} 1`);
   });
 });

@@ -106,7 +106,7 @@ describe('an agent under failure', () => {
 
     await hive.redis.stop();
     await Promise.all(agents.map((a) => a.waitForReadiness(503, 10_000)));
-    expect(await agents[0].metrics()).toContain('hive_agent_ready{role="qa"} 0');
+    expect(await agents[0].metrics()).toContain('hive_agent_ready{role="qa",track="stable"} 0');
     await hive.redis.restart();
     await Promise.all(agents.map((a) => a.waitForReadiness(200, 15_000)));
 

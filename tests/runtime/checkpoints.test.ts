@@ -48,7 +48,7 @@ describe('checkpoints', () => {
     // The heir continued the very conversation the dead agent had reached.
     expect(api.requests[3].body.messages).toEqual(api.requests[2].body.messages);
     expect(await heir.waitForLog('task started')).toMatchObject({ reclaimed: true, resumedAfterTurn: 2 });
-    expect(await heir.metrics()).toContain('hive_tasks_resumed_total{role="developer"} 1');
+    expect(await heir.metrics()).toContain('hive_tasks_resumed_total{role="developer",track="stable"} 1');
     expect(await client.exists('hive:checkpoint:task-resume')).toBe(0);
   });
 
@@ -89,7 +89,7 @@ describe('checkpoints', () => {
     expect(result).toMatchObject({ taskId: 'task-oom', status: 'succeeded' });
     // HIVE_MAX_DELIVERIES is 1: had a give-back counted, the task would have been dead-lettered.
     // (Retaken at once, it may meet the full Redis more than once.)
-    expect(Number(/hive_tasks_released_total\{role="developer",reason="redis"\} (\d+)/.exec(await agent.metrics())?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/hive_tasks_released_total\{role="developer",reason="redis",track="stable"\} (\d+)/.exec(await agent.metrics())?.[1])).toBeGreaterThanOrEqual(1);
     expect(await deadLetters(client, 'developer')).toEqual([]);
   });
 });

@@ -110,8 +110,8 @@ describe('exactly one result per task id', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(api.requests).toHaveLength(3);
     expect(await results(client)).toHaveLength(1);
-    expect(await b.metrics()).toContain('hive_tasks_total{role="developer",outcome="succeeded"} 1');
-    expect(await a.metrics()).toContain('hive_orchestrator_errors_total{role="developer",kind="lost"} 1');
+    expect(await b.metrics()).toContain('hive_tasks_total{role="developer",outcome="succeeded",track="stable"} 1');
+    expect(await a.metrics()).toContain('hive_orchestrator_errors_total{role="developer",kind="lost",track="stable"} 1');
   });
 
   it('an agent that stalled past the claim timeout never runs its own entry twice at once', async () => {

@@ -22,7 +22,7 @@ function overloaded() {
   return { ...reply, headers: { ...reply.headers, 'retry-after-ms': '20' } };
 }
 
-const circuitState = async (agent: AgentProcess, role = 'developer') => Number(new RegExp(`hive_llm_circuit_state\\{role="${role}"\\} (\\d)`).exec(await agent.metrics())?.[1]);
+const circuitState = async (agent: AgentProcess, role = 'developer') => Number(new RegExp(`hive_llm_circuit_state\\{role="${role}",track="stable"\\} (\\d)`).exec(await agent.metrics())?.[1]);
 
 /** A qa agent that sees the breaker as an outage left it: open, its period over, no task waiting. */
 async function qaAgentAfterAnOutage(name: string) {
@@ -70,7 +70,7 @@ describe('a Messages API outage', () => {
     // Without the breaker each agent would call without pause (5 calls per attempt, about 100 ms apart with the compressed backoff):
     // thousands of calls. With it, a few attempts open it and then one probe per open period.
     expect(callsDuringOutage).toBeLessThan(150);
-    const released = await Promise.all(fleet.map(async (a) => Number(/hive_tasks_released_total\{role="developer",reason="llm_unavailable"\} (\d+)/.exec(await a.metrics())?.[1] ?? 0)));
+    const released = await Promise.all(fleet.map(async (a) => Number(/hive_tasks_released_total\{role="developer",reason="llm_unavailable",track="stable"\} (\d+)/.exec(await a.metrics())?.[1] ?? 0)));
     expect(released.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     await waitFor(async () => (await Promise.all(fleet.map((a) => circuitState(a)))).every((s) => s === 0), 5_000, 'the breaker closed on every agent');
   }, 60_000);

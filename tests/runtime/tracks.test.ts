@@ -35,5 +35,10 @@ describe('tracks in the runtime', () => {
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
     expect(results.filter((r) => r.agent === 'agent-developer-green').map((r) => r.taskId).sort()).toEqual(['green-0', 'green-1', 'green-2', 'green-3']);
     expect(results.filter((r) => r.agent === 'agent-developer-stable').map((r) => r.taskId).sort()).toEqual(['stable-0', 'stable-1', 'stable-2', 'stable-3']);
+
+    // Every series says which track it measures, so gates and alerts can compare tracks.
+    expect(await green.metrics()).toContain('hive_tasks_total{role="developer",outcome="succeeded",track="green"} 4');
+    expect(await stable.metrics()).toContain('hive_tasks_total{role="developer",outcome="succeeded",track="stable"} 4');
+    expect((await green.metrics()).split('\n').filter((l) => l.startsWith('hive_') && !l.includes('track="green"'))).toEqual([]);
   });
 });

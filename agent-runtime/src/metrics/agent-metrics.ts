@@ -42,8 +42,13 @@ export class AgentMetrics {
   readonly redisMaxMemory: Gauge;
   readonly streamLength: Gauge<'stream'>;
 
-  constructor(private readonly role: AgentRole) {
+  /** `track` labels every series, so alerts, dashboards, adapter rules and rollout gates can tell a role's tracks apart. */
+  constructor(
+    private readonly role: AgentRole,
+    track: string,
+  ) {
     const registers = [this.registry];
+    this.registry.setDefaultLabels({ track });
     // The event-loop lag histogram samples every 10 ms by default: half of an idle agent's CPU. Once a second is plenty for a lag gauge.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1_000 });
     this.ready = new Gauge({ name: METRICS.agentReady, help: '1 while the agent is ready for tasks', labelNames: ['role'], registers });
