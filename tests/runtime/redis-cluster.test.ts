@@ -54,7 +54,7 @@ describe('a real three-master Redis Cluster', () => {
     expect(survivor.logs.find((l) => l.event === 'task started' && l.taskId === 'cluster-0')).toMatchObject({ reclaimed: true, deliveries: 2 });
     expect(await client.hget(keys.result('cluster-4'), 'status')).toBe('succeeded');
     expect(await pendingCount(client, 'developer', keys)).toBe(0);
-    await waitFor(async () => /hive_queue_backlog\{role="developer"\} 0/.test(await meta.metrics()), 15_000, "meta's backlog figure");
+    await waitFor(async () => /hive_queue_backlog\{role="developer",track="stable"\} 0/.test(await meta.metrics()), 15_000, "meta's backlog figure");
     expect(survivor.logs.find((l) => l.event === 'consuming')).toMatchObject({ cluster: true, stream: '{hive}:tasks:developer' });
     // The hash tag is what puts them in one slot; the nodes agree.
     const slots = await Promise.all([keys.tasks('developer'), keys.results, keys.result('cluster-0')].map((key) => client.cluster('KEYSLOT', key)));
