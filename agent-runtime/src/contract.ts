@@ -155,6 +155,17 @@ export const GATEWAY_METRICS = {
 } as const;
 
 /**
+ * A role's rollout as every gateway reads it from Redis (README: "Rolling out
+ * a new model or prompt"), so the dashboard shows the split that intake applies.
+ */
+export const ROLLOUT_METRICS = {
+  /** Percent of the role's new tasks routed to each track, by role and track. */
+  weight: 'hive_rollout_weight',
+  /** The running rollout's step (1-based; 0: none running), by role. */
+  step: 'hive_rollout_step',
+} as const;
+
+/**
  * Values of the gateway's `method` label for calls that wait for their task
  * (streams, a SendMessage that blocks, CancelTask waiting for the agent to
  * stop): their duration says how long the task ran, not how fast the gateway
