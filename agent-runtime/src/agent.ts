@@ -59,7 +59,7 @@ export class Agent {
     private readonly config: RuntimeConfig,
     private readonly deps: AgentDependencies,
   ) {
-    this.metrics = new AgentMetrics(config.role, config.track);
+    this.metrics = new AgentMetrics(config.role, config.track, config.role === 'meta' ? config.fleetTracks : []);
     this.metrics.capacity.set({ role: config.role }, config.concurrency);
     const client = new Anthropic({ apiKey: config.anthropicApiKey, baseURL: config.anthropicBaseUrl, maxRetries: 4, timeout: 10 * 60_000 });
     this.runner = new TaskRunner(
@@ -195,6 +195,7 @@ export class Agent {
         streamMaxLength: this.config.streamMaxLength,
         consumer: this.config.consumer,
         resultTtlSeconds: this.config.resultTtlSeconds,
+        tracks: this.config.fleetTracks,
       },
       this.deps.logger,
     );

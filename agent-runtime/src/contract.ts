@@ -26,6 +26,8 @@ export const ENV = {
   role: 'HIVE_ROLE',
   /** The role's track this agent serves; unset: the stable track. */
   track: 'HIVE_TRACK',
+  /** The fleet's tracks other than stable, `<role>:<track>` separated by commas: meta housekeeps their streams too. */
+  fleetTracks: 'HIVE_FLEET_TRACKS',
   redisUrl: 'REDIS_URL',
   redisPassword: 'REDIS_PASSWORD',
   anthropicApiKey: 'ANTHROPIC_API_KEY',

@@ -24,7 +24,9 @@ const quiet = createLogger({ base: {}, secrets: [], level: 'error', destination:
 const keys = hiveKeys();
 const housekeeper = (options: Partial<HousekeeperOptions> = {}) =>
   new Housekeeper(withScripts(redis), { keys, claimIdleMs: 60_000, maxDeliveries: 5, streamMaxLength: 100, consumer: 'agent-meta-1', resultTtlSeconds: 3600, ...options }, quiet);
-const queueOf = (role: AgentRole, consumer: string) => new TaskQueue(redis, redis, { keys, role, consumer, resultTtlSeconds: 3600 });
+const queueOf = (role: AgentRole, consumer: string, track?: string) => new TaskQueue(redis, redis, { keys, role, track, consumer, resultTtlSeconds: 3600 });
+/** Each stream's backlog as `<role>:<track>`. */
+const backlogs = (report: Awaited<ReturnType<Housekeeper['run']>>) => Object.fromEntries(report.streams.map((s) => [`${s.role}:${s.track}`, s.backlog]));
 
 describe("meta's housekeeping", () => {
   it('measures each role’s backlog as undelivered plus unacknowledged tasks', async () => {
@@ -33,8 +35,45 @@ describe("meta's housekeeping", () => {
     for (let i = 0; i < 5; i++) await enqueue(redis, 'developer', `t${i}`, { instructions: 'x' });
     await queue.readNew(2, 100);
     const report = await housekeeper().run();
-    expect(report.backlog).toEqual({ architect: 0, developer: 5, qa: 0, meta: 0 });
+    expect(backlogs(report)).toEqual({ 'architect:stable': 0, 'developer:stable': 5, 'qa:stable': 0, 'meta:stable': 0 });
     expect(await pendingCount(redis, 'developer')).toBe(2);
+  });
+
+  it('keeps the stream of every track it is told of: backlog, stale dead letters and trimming, apart from the stable stream', async () => {
+    const green = queueOf('developer', 'agent-developer-green-1', 'green');
+    await green.ensureGroup();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await redis.xadd(keys.tasks('developer', 'green'), '*', 'id', `g${i}`, 'payload', '{"instructions":"x"}'));
+    await enqueue(redis, 'developer', 's0', { instructions: 'x' });
+    // g0 was delivered as often as allowed and its agents stopped renewing it.
+    const [stale] = await green.readNew(1, 100);
+    for (let i = 1; i < 5; i++) await redis.xclaim(keys.tasks('developer', 'green'), 'developer', 'agent-developer-green-1', 0, stale.entryId);
+    const keeper = housekeeper({ claimIdleMs: 10, tracks: [{ role: 'developer', track: 'green' }, { role: 'qa', track: 'canary' }] });
+    await new Promise((r) => setTimeout(r, 50));
+    const report = await keeper.run();
+
+    expect(backlogs(report)).toEqual({
+      'architect:stable': 0,
+      'developer:stable': 1,
+      'qa:stable': 0,
+      'meta:stable': 0,
+      'developer:green': 3,
+      'qa:canary': 0,
+    });
+    expect(report.streams.find((s) => s.track === 'green')!.deadLettered).toBe(1);
+    expect(report.streams.filter((s) => s.track !== 'green').map((s) => s.deadLettered)).toEqual([0, 0, 0, 0, 0]);
+    const [[, fields]] = await redis.xrange(keys.deadLetters('developer'), '-', '+');
+    expect(fields).toEqual(expect.arrayContaining(['id', 'g0']));
+    expect(report.streamLengths).toMatchObject({ 'hive:tasks:developer:green': 4, 'hive:tasks:qa:canary': 0, 'hive:tasks:developer': 1, 'hive:dlq:developer': 1 });
+    // The track's group exists once housekeeping ran, as the stable ones do: its agents may start later.
+    expect(((await redis.xinfo('GROUPS', keys.tasks('qa', 'canary'))) as unknown[][]).map((g) => g[1])).toEqual(['qa']);
+  });
+
+  it('leaves the streams of tracks it is not told of alone', async () => {
+    await redis.xadd(keys.tasks('developer', 'blue'), '*', 'id', 'b0', 'payload', '{}');
+    const report = await housekeeper().run();
+    expect(report.streams.map((s) => s.track)).toEqual(['stable', 'stable', 'stable', 'stable']);
+    expect(report.streamLengths['hive:tasks:developer:blue']).toBeUndefined();
   });
 
   it('trims acknowledged tasks but keeps every pending and undelivered one', async () => {
@@ -108,8 +147,8 @@ describe("meta's housekeeping", () => {
     }
     const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
     expect(Math.min(...times)).toBeLessThan(100);
-    expect(report!.backlog.developer).toBeGreaterThan(999_000);
-    expect(report!.backlog.developer).toBeLessThanOrEqual(1_000_000);
+    expect(backlogs(report!)['developer:stable']).toBeGreaterThan(999_000);
+    expect(backlogs(report!)['developer:stable']).toBeLessThanOrEqual(1_000_000);
     // A round that read entries would grow Redis' output buffers by their payloads (about 250 MB here).
     expect(Math.abs(memoryAfter - memoryBefore)).toBeLessThan(10 * 1024 * 1024);
   }, 120_000);

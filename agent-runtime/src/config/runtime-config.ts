@@ -1,6 +1,7 @@
 import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT, STABLE_TRACK, trackNameProblem } from '../contract';
 import { LogLevel } from '../log/logger';
 import { ConfigError } from './config-error';
+import { parseFleetTracks, RoleTrack } from './fleet-tracks';
 import { Env, integer, keyPrefix, logLevel, required, url } from './env-values';
 
 export { redactUrl } from './env-values';
@@ -10,6 +11,8 @@ export interface RuntimeConfig {
   readonly role: AgentRole;
   /** Which of the role's tracks this agent serves (HIVE_TRACK). @default 'stable' */
   readonly track: string;
+  /** The fleet's tracks other than stable, whose streams meta housekeeps (HIVE_FLEET_TRACKS). @default none */
+  readonly fleetTracks: readonly RoleTrack[];
   /** Consumer name in the role's group; the pod name (POD_NAME). */
   readonly consumer: string;
   readonly redisUrl: string;
@@ -76,10 +79,12 @@ export function loadConfig(env: Env): RuntimeConfig {
   const track = env[ENV.track] || STABLE_TRACK;
   const trackProblem = trackNameProblem(track);
   if (trackProblem) throw new ConfigError(`Expected \`${ENV.track}\` to name a track: ${trackProblem}`);
+  if (role === 'meta' && track !== STABLE_TRACK) throw new ConfigError(`Expected no \`${ENV.track}\` for meta, the coordination singleton, got \`${track}\``);
   const anthropicApiKey = required(env, ENV.anthropicApiKey);
   const config: RuntimeConfig = {
     role,
     track,
+    fleetTracks: parseFleetTracks(env[ENV.fleetTracks]),
     consumer,
     redisUrl,
     redisPassword: env[ENV.redisPassword] || undefined,

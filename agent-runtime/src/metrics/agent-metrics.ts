@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { AgentRole, AGENT_ROLES, METRICS, TASK_OUTCOMES, TaskOutcome } from '../contract';
+import { AgentRole, AGENT_ROLES, METRICS, STABLE_TRACK, TASK_OUTCOMES, TaskOutcome } from '../contract';
+import { RoleTrack } from '../config/fleet-tracks';
 import { HousekeepingReport } from '../queue/housekeeper';
 import { FAILURE_REASONS, FailureReason } from '../queue/task-result';
 
@@ -27,13 +28,13 @@ export class AgentMetrics {
   readonly tasksTotal: Counter<'role' | 'outcome'>;
   readonly tasksInFlight: Gauge<'role'>;
   readonly capacity: Gauge<'role'>;
-  readonly queueBacklog: Gauge<'role'>;
+  readonly queueBacklog: Gauge<'role' | 'track'>;
   readonly llmRequests: Counter<'role' | 'status'>;
   readonly llmDuration: Histogram<'role'>;
   readonly llmTokens: Counter<'role' | 'kind'>;
-  readonly deadLetters: Counter<'role'>;
+  readonly deadLetters: Counter<'role' | 'track'>;
   readonly pickupLatency: Histogram<'role'>;
-  readonly orchestratorErrors: Counter<'role' | 'kind'>;
+  readonly orchestratorErrors: Counter<'role' | 'kind' | 'track'>;
   readonly taskFailures: Counter<'role' | 'reason'>;
   readonly tasksReleased: Counter<'role' | 'reason'>;
   readonly tasksResumed: Counter<'role'>;
@@ -42,10 +43,14 @@ export class AgentMetrics {
   readonly redisMaxMemory: Gauge;
   readonly streamLength: Gauge<'stream'>;
 
-  /** `track` labels every series, so alerts, dashboards, adapter rules and rollout gates can tell a role's tracks apart. */
+  /**
+   * `track` labels every series, so alerts, dashboards, adapter rules and rollout gates can tell a role's tracks apart.
+   * @param fleetTracks the other tracks whose streams meta housekeeps (HIVE_FLEET_TRACKS)
+   */
   constructor(
     private readonly role: AgentRole,
-    track: string,
+    private readonly track: string,
+    fleetTracks: readonly RoleTrack[] = [],
   ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ track });
@@ -72,8 +77,8 @@ export class AgentMetrics {
     this.capacity = new Gauge({ name: METRICS.agentCapacity, help: 'Task slots of this agent (HIVE_CONCURRENCY)', labelNames: ['role'], registers });
     this.queueBacklog = new Gauge({
       name: METRICS.queueBacklog,
-      help: 'Tasks not yet delivered plus delivered but unacknowledged, per role (published by meta)',
-      labelNames: ['role'],
+      help: 'Tasks not yet delivered plus delivered but unacknowledged, per role and track (published by meta)',
+      labelNames: ['role', 'track'],
       registers,
     });
     this.llmRequests = new Counter({ name: METRICS.llmRequestsTotal, help: 'Messages API calls, by status', labelNames: ['role', 'status'], registers });
@@ -85,7 +90,7 @@ export class AgentMetrics {
       registers,
     });
     this.llmTokens = new Counter({ name: METRICS.llmTokensTotal, help: 'Tokens used, by kind', labelNames: ['role', 'kind'], registers });
-    this.deadLetters = new Counter({ name: METRICS.deadLettersTotal, help: 'Tasks moved to the dead-letter stream', labelNames: ['role'], registers });
+    this.deadLetters = new Counter({ name: METRICS.deadLettersTotal, help: 'Tasks moved to the dead-letter stream', labelNames: ['role', 'track'], registers });
     this.pickupLatency = new Histogram({
       name: METRICS.pickupLatencySeconds,
       help: 'Seconds from enqueue, or from when a free slot began waiting if later, to pick-up',
@@ -96,7 +101,7 @@ export class AgentMetrics {
     this.orchestratorErrors = new Counter({
       name: METRICS.orchestratorErrorsTotal,
       help: 'Faults of the orchestration, by kind (redis, crash_reclaimed, dead_letter, lost)',
-      labelNames: ['role', 'kind'],
+      labelNames: ['role', 'kind', 'track'],
       registers,
     });
     this.taskFailures = new Counter({ name: METRICS.taskFailuresTotal, help: 'Failed tasks, by what the model or API did', labelNames: ['role', 'reason'], registers });
@@ -117,8 +122,13 @@ export class AgentMetrics {
     this.deadLetters.inc({ role }, 0);
     // Every label value, or an alert's increase() misses each one's first occurrence in a pod's life.
     for (const kind of ORCHESTRATOR_FAULTS) this.orchestratorErrors.inc({ role, kind }, 0);
-    // Meta dead-letters on behalf of every role.
-    if (role === 'meta') for (const other of AGENT_ROLES) this.orchestratorErrors.inc({ role: other, kind: 'dead_letter' }, 0);
+    // Meta dead-letters on behalf of every role and track.
+    if (role === 'meta') {
+      for (const stream of [...AGENT_ROLES.map((other) => ({ role: other, track: STABLE_TRACK })), ...fleetTracks]) {
+        this.deadLetters.inc(this.trackLabels(stream), 0);
+        this.orchestratorErrors.inc({ ...this.trackLabels(stream), kind: 'dead_letter' }, 0);
+      }
+    }
     for (const reason of FAILURE_REASONS) this.taskFailures.inc({ role, reason }, 0);
     for (const reason of RELEASE_REASONS) this.tasksReleased.inc({ role, reason }, 0);
     this.tasksResumed.inc({ role }, 0);
@@ -133,18 +143,27 @@ export class AgentMetrics {
     if (reason) this.taskFailures.inc({ role: this.role, reason });
   }
 
-  orchestratorError(kind: OrchestratorFault, role: AgentRole = this.role, count = 1): void {
-    this.orchestratorErrors.inc({ role, kind }, count);
+  orchestratorError(kind: OrchestratorFault): void {
+    this.orchestratorErrors.inc({ role: this.role, kind });
   }
 
-  /** Only meta publishes what housekeeping measured, for every role. */
+  /**
+   * Labels of a series about another stream than this agent's own. The agent's own track is
+   * left to the registry's default label: given explicitly, it would make a second series
+   * that renders the same as the one the agent counts without it.
+   */
+  private trackLabels(stream: { role: AgentRole; track: string }): { role: AgentRole; track?: string } {
+    return stream.track === this.track ? { role: stream.role } : { role: stream.role, track: stream.track };
+  }
+
+  /** Only meta publishes what housekeeping measured, for every role and track. */
   publishHousekeeping(report: HousekeepingReport): void {
-    for (const role of AGENT_ROLES) {
-      this.queueBacklog.set({ role }, report.backlog[role]);
-      const deadLettered = report.deadLettered[role];
-      if (deadLettered > 0) {
-        this.deadLetters.inc({ role }, deadLettered);
-        this.orchestratorError('dead_letter', role, deadLettered);
+    for (const stream of report.streams) {
+      const labels = this.trackLabels(stream);
+      this.queueBacklog.set(labels, stream.backlog);
+      if (stream.deadLettered > 0) {
+        this.deadLetters.inc(labels, stream.deadLettered);
+        this.orchestratorErrors.inc({ ...labels, kind: 'dead_letter' }, stream.deadLettered);
       }
     }
     for (const [stream, length] of Object.entries(report.streamLengths)) this.streamLength.set({ stream }, length);

@@ -1,4 +1,5 @@
-import { AGENT_ROLES, AgentRole, HiveKeys } from '../contract';
+import { AGENT_ROLES, AgentRole, HiveKeys, STABLE_TRACK } from '../contract';
+import { RoleTrack } from '../config/fleet-tracks';
 import { Logger } from '../log/logger';
 import { ScriptedClient } from './queue-scripts';
 import { entryFromReply, TASK_ID } from './task-entry';
@@ -16,13 +17,24 @@ export interface HousekeeperOptions {
   readonly consumer: string;
   /** How long the result of a dead-lettered task is kept. */
   readonly resultTtlSeconds: number;
+  /** The fleet's tracks other than stable: their streams are kept like the stable ones. @default none */
+  readonly tracks?: readonly RoleTrack[];
+}
+
+/** What one round found on one task stream: a role's stable track, or another of its tracks. */
+export interface TrackStreamReport {
+  readonly role: AgentRole;
+  readonly track: string;
+  /** Tasks not yet delivered plus delivered but unacknowledged. */
+  readonly backlog: number;
+  /** Entries this round moved to the role's dead letters. */
+  readonly deadLettered: number;
 }
 
 /** What one round found. */
 export interface HousekeepingReport {
-  /** Per role: tasks not yet delivered plus delivered but unacknowledged. */
-  readonly backlog: Record<AgentRole, number>;
-  readonly deadLettered: Record<AgentRole, number>;
+  /** Every role's stable stream, then every other track's. */
+  readonly streams: readonly TrackStreamReport[];
   /** Entries per stream key. */
   readonly streamLengths: Record<string, number>;
   readonly usedMemoryBytes: number;
@@ -31,7 +43,7 @@ export interface HousekeepingReport {
 }
 
 /**
- * The meta agent's chores across every role: measure the backlog, dead-letter
+ * The meta agent's chores across every role and track: measure the backlog, dead-letter
  * stale entries that were delivered too often (a role whose agents crash on
  * a task cannot do it itself), forget long-gone consumers, trim streams, and
  * report Redis memory. Every figure comes from summaries (XINFO, XPENDING,
@@ -49,8 +61,9 @@ export class Housekeeper {
     private readonly logger: Logger,
   ) {
     // Housekeeping never blocks, so the command connection serves as both.
-    this.queues = AGENT_ROLES.map(
-      (role) => new TaskQueue(redis, redis, { keys: options.keys, role, consumer: options.consumer, resultTtlSeconds: options.resultTtlSeconds }),
+    const streams: Array<{ role: AgentRole; track: string }> = [...AGENT_ROLES.map((role) => ({ role, track: STABLE_TRACK })), ...(options.tracks ?? [])];
+    this.queues = streams.map(
+      ({ role, track }) => new TaskQueue(redis, redis, { keys: options.keys, role, track, consumer: options.consumer, resultTtlSeconds: options.resultTtlSeconds }),
     );
   }
 
@@ -69,25 +82,26 @@ export class Housekeeper {
       for (const queue of this.queues) await queue.ensureGroup();
       this.groupsReady = true;
     }
-    const backlog = {} as Record<AgentRole, number>;
-    const deadLettered = {} as Record<AgentRole, number>;
+    const streams: TrackStreamReport[] = [];
     const streamLengths: Record<string, number> = {};
     for (const queue of this.queues) {
-      const role = queue.role;
-      deadLettered[role] = await this.deadLetterOverDelivered(queue);
+      const deadLettered = await this.deadLetterOverDelivered(queue);
       const group = await this.groupInfo(queue);
-      const length = await this.redis.xlen(queue.stream);
-      backlog[role] = backlogOf(group, length);
+      const backlog = backlogOf(group, await this.redis.xlen(queue.stream));
       await this.forgetGoneConsumers(queue);
       await this.trimAcknowledged(queue, group);
-      await this.redis.xtrim(keys.deadLetters(role), 'MAXLEN', '~', streamMaxLength);
       streamLengths[queue.stream] = await this.redis.xlen(queue.stream);
+      streams.push({ role: queue.role, track: queue.track, backlog, deadLettered });
+    }
+    // Every track of a role dead-letters into the role's stream.
+    for (const role of AGENT_ROLES) {
+      await this.redis.xtrim(keys.deadLetters(role), 'MAXLEN', '~', streamMaxLength);
       streamLengths[keys.deadLetters(role)] = await this.redis.xlen(keys.deadLetters(role));
     }
     await this.redis.xtrim(keys.results, 'MAXLEN', '~', streamMaxLength);
     streamLengths[keys.results] = await this.redis.xlen(keys.results);
     const memory = await this.redis.info('memory');
-    return { backlog, deadLettered, streamLengths, usedMemoryBytes: infoNumber(memory, 'used_memory'), maxMemoryBytes: infoNumber(memory, 'maxmemory') };
+    return { streams, streamLengths, usedMemoryBytes: infoNumber(memory, 'used_memory'), maxMemoryBytes: infoNumber(memory, 'maxmemory') };
   }
 
   /** The role's consumer group as XINFO GROUPS reports it (pending, lag, last-delivered-id). */
@@ -112,7 +126,7 @@ export class Housekeeper {
       const reason = `delivered ${deliveries} times without a result (limit ${this.options.maxDeliveries}); its agents may crash on it`;
       const taskId = entry.fields.id !== undefined && TASK_ID.test(entry.fields.id) ? entry.fields.id : undefined;
       await queue.deadLetter(entry, reason, taskId, resultWithoutTurns('dead_lettered', reason).output);
-      this.logger.warn('task dead-lettered by housekeeping', { role: queue.role, entryId, taskId, deliveries });
+      this.logger.warn('task dead-lettered by housekeeping', { role: queue.role, track: queue.track, entryId, taskId, deliveries });
       count++;
     }
     return count;

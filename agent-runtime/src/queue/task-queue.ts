@@ -1,4 +1,4 @@
-import { AgentRole, consumerGroup, HiveKeys } from '../contract';
+import { AgentRole, consumerGroup, HiveKeys, STABLE_TRACK } from '../contract';
 import { withScripts, ScriptedClient } from './queue-scripts';
 import { RedisClient } from './redis-connections';
 import { entryFromReply, StreamEntry } from './task-entry';
@@ -52,6 +52,7 @@ export class TaskQueue {
   readonly stream: string;
   readonly group: string;
   readonly role: AgentRole;
+  readonly track: string;
   readonly consumer: string;
   private readonly commands: ScriptedClient;
   /** Where the last reclaim round stopped scanning the pending list. */
@@ -64,6 +65,7 @@ export class TaskQueue {
   ) {
     this.commands = withScripts(commands);
     this.role = options.role;
+    this.track = options.track ?? STABLE_TRACK;
     this.consumer = options.consumer;
     this.stream = options.keys.tasks(options.role, options.track);
     this.group = consumerGroup(options.role);
