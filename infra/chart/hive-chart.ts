@@ -1,7 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AGENT_ROLES, AgentRole, ScalableRole } from '../../agent-runtime/src/contract';
-import { AgentRoleWorkload, AutoscalingProps } from '../constructs/agents/agent-role';
+import { AgentRole, ENV, SCALABLE_ROLES, STABLE_TRACK } from '../../agent-runtime/src/contract';
+import { formatFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
+import { agentWorkloadName } from '../constructs/agents/agent-deployment';
+import { AgentRoleProps, AgentRoleWorkload, AutoscalingProps, SCALED_TO_ZERO } from '../constructs/agents/agent-role';
 import { REDIS_TRIGGER_AUTHENTICATION, redisTriggerAuthentication } from '../constructs/agents/redis-trigger-authentication';
 import { RuntimeConfig } from '../constructs/agents/runtime-config';
 import { postgresStore, POSTGRES_PORT } from '../constructs/data-plane/postgres-store';
@@ -13,6 +15,7 @@ import { HiveNamespace } from '../constructs/namespace/hive-namespace';
 import { HiveGateway } from '../constructs/gateway/hive-gateway';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
+import { allTracks, fleetTracks, ResolvedTrack } from '../environment/role-tracks';
 import { namespaceQuota } from './workload-capacity';
 
 /** The image of every workload that runs the runtime: one per agent role, and the gateway's. */
@@ -26,7 +29,10 @@ export interface HiveChartProps {
 
 /** Everything one environment runs: namespace, network, data plane, agents, gateway, monitoring. */
 export class HiveChart extends Chart {
+  /** Each role's stable track. */
   readonly roles: Readonly<Record<AgentRole, AgentRoleWorkload>>;
+  /** The scalable roles' other tracks. */
+  readonly tracks: ReadonlyArray<{ readonly spec: ResolvedTrack; readonly workload: AgentRoleWorkload }>;
   readonly gateway: HiveGateway;
 
   constructor(scope: Construct, id: string, props: HiveChartProps) {
@@ -50,24 +56,38 @@ export class HiveChart extends Chart {
 
     const config = new RuntimeConfig(this, 'runtime-config', { environment: env });
     if (env.autoscaling.engine === 'keda') redisTriggerAuthentication(this, namespace);
-    this.roles = Object.fromEntries(
-      AGENT_ROLES.map((role) => {
-        const spec = role === 'meta' ? env.roles.meta : env.roles[role];
-        const workload = new AgentRoleWorkload(this, `agent-${role}`, {
-          namespace,
-          role,
-          image: props.images[role],
-          resources: spec.resources,
-          concurrency: spec.concurrency,
-          configMapName: config.name,
-          configChecksum: config.checksum,
-          shutdownGraceMs: env.runtime.shutdownGraceMs,
-          prometheusSelectorLabels: env.monitoring.selectorLabels,
-          autoscaling: role === 'meta' ? undefined : autoscaling(env, role, namespace),
-        });
-        return [role, workload];
+    const workload = (role: AgentRole, id: string, props: Pick<AgentRoleProps, 'image' | 'resources' | 'concurrency' | 'autoscaling' | 'track' | 'settings'>) =>
+      new AgentRoleWorkload(this, id, {
+        namespace,
+        role,
+        configMapName: config.name,
+        configChecksum: config.checksum,
+        shutdownGraceMs: env.runtime.shutdownGraceMs,
+        prometheusSelectorLabels: env.monitoring.selectorLabels,
+        ...props,
+      });
+    const tracks = allTracks(env).map((spec) => ({
+      spec,
+      workload: workload(spec.role, agentWorkloadName(spec.role, spec.track), {
+        image: spec.image ?? props.images[spec.role],
+        resources: spec.resources,
+        concurrency: spec.concurrency,
+        track: spec.track,
+        settings: trackSettings(spec),
+        autoscaling: spec.scaledToZero ? SCALED_TO_ZERO : autoscaling(env, spec, namespace),
       }),
-    ) as Record<AgentRole, AgentRoleWorkload>;
+    }));
+    // Meta keeps every track's stream; it learns them from its own Deployment, so adding a track restarts meta alone.
+    const others = fleetTracks(env);
+    const meta = workload('meta', 'agent-meta', {
+      image: props.images.meta,
+      resources: env.roles.meta.resources,
+      concurrency: env.roles.meta.concurrency,
+      settings: others.length > 0 ? { [ENV.fleetTracks]: formatFleetTracks(others) } : {},
+    });
+    const stable = (role: (typeof SCALABLE_ROLES)[number]) => tracks.find((t) => t.spec.role === role && t.spec.track === STABLE_TRACK)!.workload;
+    this.roles = { ...(Object.fromEntries(SCALABLE_ROLES.map((role) => [role, stable(role)])) as Record<(typeof SCALABLE_ROLES)[number], AgentRoleWorkload>), meta };
+    this.tracks = tracks.filter((t) => t.spec.track !== STABLE_TRACK);
 
     this.gateway = new HiveGateway(this, 'gateway', {
       namespace,
@@ -88,8 +108,18 @@ export class HiveChart extends Chart {
   }
 }
 
-function autoscaling(env: Environment, role: ScalableRole, namespace: string): AutoscalingProps {
-  const range = { minReplicas: env.roles[role].minReplicas, maxReplicas: env.roles[role].maxReplicas };
+/** What a track sets beyond the environment's runtime ConfigMap: its model and task budget, if it has its own. */
+function trackSettings(spec: ResolvedTrack): Record<string, string> {
+  const settings: Array<[string, string | number | undefined]> = [
+    [ENV.anthropicModel, spec.model],
+    [ENV.maxTurns, spec.maxTurns],
+    [ENV.maxTokens, spec.maxTokensPerTask],
+  ];
+  return Object.fromEntries(settings.filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]));
+}
+
+function autoscaling(env: Environment, spec: ResolvedTrack, namespace: string): AutoscalingProps {
+  const range = { minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas };
   const { backlogPerAgent, busyRatioTarget, scaleDownStabilizationSeconds } = env.autoscaling;
   const targets = { ...range, backlogPerAgent, busyRatioTarget, scaleDownStabilizationSeconds };
   if (env.autoscaling.engine === 'hpa') return { engine: 'hpa', ...targets };

@@ -1,23 +1,20 @@
-import { AGENT_ROLES } from '../../agent-runtime/src/contract';
 import { Environment, ResourceSpec } from '../environment/environment-schema';
+import { allTracks } from '../environment/role-tracks';
 import { NamespaceQuota } from '../constructs/namespace/hive-namespace';
 import { mebibytes, millicores } from '../constructs/workload/quantities';
 
-/** Pods a role may run at once: its max replicas plus the one a rolling update adds. */
-function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number {
-  return role === 'meta' ? 1 : env.roles[role].maxReplicas + 1;
-}
-
 /**
- * The quota that admits every role and the gateway at their max replicas
- * during a rollout, plus the in-cluster data plane and 10 % headroom for
+ * The quota that admits every track of every role and the gateway at their max
+ * replicas during a rollout (the one pod a rolling update adds), a track at
+ * zero with none, meta, plus the in-cluster data plane and 10 % headroom for
  * debugging pods.
  */
 export function namespaceQuota(env: Environment): NamespaceQuota {
-  const workloads: Array<{ pods: number; resources: ResourceSpec }> = AGENT_ROLES.map((role) => ({
-    pods: peakPods(env, role),
-    resources: env.roles[role].resources,
+  const workloads: Array<{ pods: number; resources: ResourceSpec }> = allTracks(env).map((track) => ({
+    pods: track.scaledToZero ? 0 : track.maxReplicas + 1,
+    resources: track.resources,
   }));
+  workloads.push({ pods: 1, resources: env.roles.meta.resources });
   workloads.push({ pods: env.gateway.maxReplicas + 1, resources: env.gateway.resources });
   for (const store of [env.redis, env.postgres]) {
     if (store.mode === 'in-cluster') workloads.push({ pods: 1, resources: store.resources });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SCALABLE_ROLES, ScalableRole } from '../../agent-runtime/src/contract';
+import { SCALABLE_ROLES, ScalableRole, STABLE_TRACK, trackNameProblem } from '../../agent-runtime/src/contract';
+import { isPinnedByDigest } from '../images/node-image';
 
 const KUBE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -38,6 +39,40 @@ const resources = z
 /** Roles that may scale to zero (with KEDA): rare work, where a first task may wait for a pod. */
 export const SCALE_TO_ZERO_ROLES: readonly ScalableRole[] = ['architect', 'qa'];
 
+/** A track's name: one the runtime accepts, other than the role's own (stable) and the old system's (legacy). */
+const trackName = z.string().superRefine((name, ctx) => {
+  const problem = name === STABLE_TRACK ? `\`${STABLE_TRACK}\` is the role itself: set its values on the role` : trackNameProblem(name);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
+
+/** Deploys run tested digests, so another image than the role's is named by its digest too. */
+const imageByDigest = z.string().refine(isPinnedByDigest, 'must name the image by digest (<repository>@sha256:<64 hex digits>): a tag can move');
+
+/** A track at zero runs no pod and has no autoscaler: the old track once a rollout reached 100 %, or a new one not in use yet. */
+const zeroReplicas = z.literal(0, {
+  errorMap: () => ({ message: 'must be 0 (no pod, no autoscaler) or left out (the track scales between minReplicas and maxReplicas)' }),
+});
+
+/**
+ * Another track of a role (README: "Tracks and routing"): its own Deployment, autoscaler and
+ * PDB, consuming `<prefix>:tasks:<role>:<track>`. Every value left out is the role's.
+ */
+const track = z
+  .object({
+    /** Another image than the role's tested one, e.g. with another prompt. */
+    image: imageByDigest.optional(),
+    /** ANTHROPIC_MODEL of the track's agents. */
+    model: z.string().min(1).optional(),
+    maxTurns: positiveInt.max(200).optional(),
+    maxTokensPerTask: positiveInt.optional(),
+    concurrency: positiveInt.max(64).optional(),
+    minReplicas: z.number().int().min(0).optional(),
+    maxReplicas: positiveInt.optional(),
+    resources: resources.optional(),
+    replicas: zeroReplicas.optional(),
+  })
+  .strict();
+
 const scalableRole = z
   .object({
     /** 0 only for SCALE_TO_ZERO_ROLES with autoscaling.engine keda (checked on the whole environment). */
@@ -46,19 +81,43 @@ const scalableRole = z
     /** Tasks in flight per agent (HIVE_CONCURRENCY). */
     concurrency: positiveInt.max(64),
     resources,
+    /** 0: the stable track runs no pod and has no autoscaler (after a rollout to another track reached 100 %). */
+    replicas: zeroReplicas.optional(),
+    /** The role's other tracks, by name. */
+    tracks: z.record(trackName, track).default({}),
   })
   .strict()
   .superRefine((role, ctx) => {
-    if (role.minReplicas > role.maxReplicas) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['minReplicas'],
-        message: `must be <= maxReplicas (${role.maxReplicas}), got ${role.minReplicas}`,
-      });
+    const ranges: Array<{ path: Array<string>; min: number; max: number; minOwn: boolean }> = [
+      { path: [], min: role.minReplicas, max: role.maxReplicas, minOwn: true },
+      ...Object.entries(role.tracks).map(([name, t]) => ({
+        path: ['tracks', name],
+        min: t.minReplicas ?? role.minReplicas,
+        max: t.maxReplicas ?? role.maxReplicas,
+        minOwn: t.minReplicas !== undefined || t.maxReplicas === undefined,
+      })),
+    ];
+    for (const { path, min, max, minOwn } of ranges.filter((r) => r.min > r.max)) {
+      // Blame the value the track set: its own minReplicas, or its maxReplicas below the role's minimum.
+      ctx.addIssue(
+        minOwn
+          ? { code: z.ZodIssueCode.custom, path: [...path, 'minReplicas'], message: `must be <= maxReplicas (${max}), got ${min}` }
+          : { code: z.ZodIssueCode.custom, path: [...path, 'maxReplicas'], message: `must be >= minReplicas (${min}, the role's), got ${max}` },
+      );
     }
   });
 
-const metaRole = z.object({ concurrency: positiveInt.max(64), resources }).strict();
+/** A key meta refuses with the reason, rather than zod's "unrecognized key". */
+const notForMeta = (message: string) => z.undefined({ errorMap: () => ({ message }) }).optional();
+
+const metaRole = z
+  .object({
+    concurrency: positiveInt.max(64),
+    resources,
+    tracks: notForMeta('meta is the coordination singleton: it has no tracks'),
+    replicas: notForMeta('meta is the coordination singleton: it always runs exactly one pod'),
+  })
+  .strict();
 
 const inClusterStore = z
   .object({
@@ -258,18 +317,29 @@ export const environmentSchema = z
   })
   .strict()
   .superRefine((env, ctx) => {
-    for (const role of SCALABLE_ROLES.filter((r) => env.roles[r].minReplicas === 0)) {
-      if (env.autoscaling.engine !== 'keda' || !SCALE_TO_ZERO_ROLES.includes(role)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['roles', role, 'minReplicas'],
-          message: `must be >= 1: only ${SCALE_TO_ZERO_ROLES.join(' and ')} scale to zero, and only with autoscaling.engine keda`,
-        });
+    for (const role of SCALABLE_ROLES) {
+      const spec = env.roles[role];
+      const minimums: Array<{ path: string[]; min: number }> = [
+        { path: [], min: spec.minReplicas },
+        ...Object.entries(spec.tracks)
+          .filter(([, t]) => t.minReplicas !== undefined && t.replicas === undefined)
+          .map(([name, t]) => ({ path: ['tracks', name], min: t.minReplicas! })),
+      ];
+      for (const { path } of minimums.filter((m) => m.min === 0)) {
+        if (env.autoscaling.engine !== 'keda' || !SCALE_TO_ZERO_ROLES.includes(role)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['roles', role, ...path, 'minReplicas'],
+            message: `must be >= 1: only ${SCALE_TO_ZERO_ROLES.join(' and ')} scale to zero, and only with autoscaling.engine keda (replicas: 0 stops a track instead)`,
+          });
+        }
       }
     }
   });
 
 export type ResourceSpec = z.infer<typeof resources>;
+export type TrackOverrides = z.infer<typeof track>;
+export type ScalableRoleSpec = z.infer<typeof scalableRole>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
 export type GatewaySpec = z.infer<typeof gateway>;

@@ -98,14 +98,17 @@ describe('the gateway network', () => {
       to: [{ ipBlock: { cidr: '10.20.1.0/24' } }],
       ports: [{ port: 5432, protocol: 'TCP' }],
     });
+    // The agents of every track: a component by label, or several by expression.
     const components = (name: string) =>
-      find(stagingObjects, 'NetworkPolicy', name)!.spec.ingress.flatMap((r: any) => r.from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/component']));
+      find(stagingObjects, 'NetworkPolicy', name)!.spec.ingress.flatMap((r: any) =>
+        r.from.flatMap((p: any) => p.podSelector.matchLabels['app.kubernetes.io/component'] ?? p.podSelector.matchExpressions[0].values),
+      );
     expect(components('postgres-from-gateway')).toEqual(['gateway']);
-    expect(components('redis-from-agents-and-gateway')).toEqual(['agent', 'gateway']);
+    expect(components('redis-from-agents-and-gateway')).toEqual(['agent', 'agent-track', 'gateway']);
   });
 
-  it('lets the monitoring namespace scrape the gateway as it does the agents', () => {
+  it('lets the monitoring namespace scrape the gateway as it does the agents of every track', () => {
     const policy = find(stagingObjects, 'NetworkPolicy', 'metrics-from-monitoring')!;
-    expect(policy.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/component', operator: 'In', values: ['agent', 'gateway'] }]);
+    expect(policy.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/component', operator: 'In', values: ['agent', 'agent-track', 'gateway'] }]);
   });
 });

@@ -41,7 +41,7 @@ describe('HiveChart', () => {
     const checksums = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Deployment').map((d) => d.spec.template.metadata.annotations['agent-hive/config-checksum']);
     const data = find(staging.objects, 'ConfigMap', 'agent-hive-runtime')!.data as Record<string, string>;
     const expected = createHash('sha256').update(JSON.stringify(Object.entries(data).sort())).digest('hex');
-    expect(checksums(staging.objects)).toEqual(Array(5).fill(expected));
+    expect(checksums(staging.objects)).toEqual(Array(6).fill(expected));
 
     const env = loadEnvironment(REPO_ROOT, 'staging');
     const changed = environmentApp({ ...env, runtime: { ...env.runtime, claimIdleMs: env.runtime.claimIdleMs + 1 } }, workloadImages(env, tags)).chart.toJson() as KubeObject[];
@@ -89,13 +89,13 @@ describe('HiveChart', () => {
 
   it("labels every ServiceMonitor and the PrometheusRule with the environment's selector labels, whatever they are", () => {
     const monitoring = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule');
-    expect(monitoring(staging.objects)).toHaveLength(6);
+    expect(monitoring(staging.objects)).toHaveLength(7);
     for (const o of monitoring(staging.objects)) expect(o.metadata.labels, o.metadata.name).toMatchObject({ release: 'kube-prometheus-stack' });
 
     const selectorLabels = { prometheus: 'agents', 'example.com/team': 'platform' };
     const env = { ...staging.env, monitoring: { ...staging.env.monitoring, selectorLabels } };
     const changed = monitoring(environmentApp(env, workloadImages(env, tags)).chart.toJson() as KubeObject[]);
-    expect(changed).toHaveLength(6);
+    expect(changed).toHaveLength(7);
     for (const o of changed) {
       expect(o.metadata.labels, o.metadata.name).toMatchObject({ ...selectorLabels, 'app.kubernetes.io/part-of': 'agent-hive' });
       expect(o.metadata.labels!.release, o.metadata.name).toBeUndefined();
@@ -125,7 +125,7 @@ describe('HiveChart', () => {
 
 describe('constructs reject wrong props with the field and value', () => {
   const chart = () => new Chart(Testing.app(), 'test');
-  const autoscaler = { namespace: 'ns', role: 'qa' as const, deploymentName: 'agent-qa', backlogPerAgent: 2, busyRatioTarget: 0.7, scaleDownStabilizationSeconds: 300 };
+  const autoscaler = { namespace: 'ns', role: 'qa' as const, track: 'stable', deploymentName: 'agent-qa', backlogPerAgent: 2, busyRatioTarget: 0.7, scaleDownStabilizationSeconds: 300 };
 
   it('AgentAutoscaler: min above max', () => {
     expect(() => new AgentAutoscaler(chart(), 'hpa', { ...autoscaler, minReplicas: 11, maxReplicas: 10 })).toThrow("'minReplicas' (11) must be <= 'maxReplicas' (10)");

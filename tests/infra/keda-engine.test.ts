@@ -42,7 +42,7 @@ describe('autoscaling.engine keda', () => {
       expect(trigger(so, 'lag').metadata.lagCount).toBe(String(env.autoscaling.backlogPerAgent));
       expect(trigger(so, 'pending').metadata.pendingEntriesCount).toBe(String(env.roles[role].concurrency));
       expect(trigger(so, 'busy-slots').metadata).toMatchObject({
-        query: `sum(hive_tasks_in_flight{namespace="agent-hive-staging",role="${role}"})`,
+        query: `sum(hive_tasks_in_flight{namespace="agent-hive-staging",role="${role}",track="stable"})`,
         threshold: String(env.roles[role].concurrency * env.autoscaling.busyRatioTarget),
         activationThreshold: '0',
       });
@@ -50,6 +50,24 @@ describe('autoscaling.engine keda', () => {
     }
     expect([scaledObject('architect').spec.minReplicaCount, scaledObject('qa').spec.minReplicaCount]).toEqual([0, 0]);
     expect(find('ScaledObject', 'agent-meta')).toBeUndefined();
+  });
+
+  it("gives a track its own ScaledObject on the track's stream, in the role's group, with its own range and busy slots; a track at zero none", () => {
+    const green = scaledObject('developer-green');
+    const track = env.roles.developer.tracks.green;
+    expect(green.spec.scaleTargetRef.name).toBe('agent-developer-green');
+    expect(green.metadata.labels).toMatchObject({ 'agent-hive/role': 'developer', 'agent-hive/track': 'green' });
+    expect([green.spec.minReplicaCount, green.spec.maxReplicaCount]).toEqual([track.minReplicas, track.maxReplicas]);
+    for (const name of ['lag', 'pending']) {
+      expect(trigger(green, name).metadata).toMatchObject({ stream: 'hive:tasks:developer:green', consumerGroup: 'developer' });
+    }
+    expect(trigger(green, 'pending').metadata.pendingEntriesCount).toBe(String(track.concurrency));
+    expect(trigger(green, 'busy-slots').metadata).toMatchObject({
+      query: 'sum(hive_tasks_in_flight{namespace="agent-hive-staging",role="developer",track="green"})',
+      threshold: String(Math.round(track.concurrency! * env.autoscaling.busyRatioTarget * 1000) / 1000),
+    });
+    expect(find('ScaledObject', 'agent-qa-canary')).toBeUndefined();
+    expect(find('Deployment', 'agent-qa-canary')!.spec.replicas).toBe(0);
   });
 
   it('renders no agent HPA and no prometheus-adapter rules; the gateway keeps its HPA', () => {

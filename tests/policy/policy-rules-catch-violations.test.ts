@@ -72,6 +72,11 @@ const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
     mutate: (o) => (find(o, 'PrometheusRule', 'agent-hive-sla').spec.groups[0].rules[0].expr = 'hive_agent_spawn_time_seconds > 10'),
     names: 'hive_agent_spawn_time_seconds',
   },
+  TRACKS: {
+    // The green track's pods labelled like the stable developer's: the stable Deployment, Service and PDB would take them.
+    mutate: (o) => (find(o, 'Deployment', 'agent-developer-green').spec.template.metadata.labels['app.kubernetes.io/component'] = 'agent'),
+    names: 'Deployment/agent-hive-staging/agent-developer: selector',
+  },
   LABELS: { mutate: (o) => delete find(o, 'Service', 'redis').metadata.labels!['app.kubernetes.io/part-of'], names: 'Service/agent-hive-staging/redis' },
   NAMES: { mutate: (o) => (find(o, 'ConfigMap', 'agent-hive-runtime').metadata.name = 'agent-hive-runtime-c8f3a9b2c1'), names: 'hashed' },
 };
@@ -153,6 +158,60 @@ const GATEWAY_MISTAKES: Array<{ rule: string; what: string; mutate: Mutation; na
     names: 'NetworkPolicy/agent-hive-staging/postgres-from-gateway: spec.ingress admits',
   },
 ];
+
+/** Mistakes of a track beyond the one per rule above. */
+const TRACK_MISTAKES: Array<{ rule: string; what: string; mutate: Mutation; names: string }> = [
+  {
+    rule: 'TRACKS',
+    what: 'a track whose agents serve the stable stream',
+    mutate: (o) => (find(o, 'Deployment', 'agent-developer-green').spec.template.spec.containers[0].env.find((e: any) => e.name === 'HIVE_TRACK').value = 'stable'),
+    names: 'Deployment/agent-hive-staging/agent-developer-green: HIVE_TRACK is stable, the track is green',
+  },
+  { rule: 'TRACKS', what: 'a track the chart forgot', mutate: (o) => o.splice(o.indexOf(find(o, 'Deployment', 'agent-developer-green')), 1), names: 'Deployment agent-developer-green: missing' },
+  {
+    rule: 'TRACKS',
+    what: 'meta on a track',
+    mutate: (o) => (find(o, 'Deployment', 'agent-meta').spec.template.metadata.labels['agent-hive/track'] = 'green'),
+    names: 'agent-meta: meta runs on a track',
+  },
+  {
+    rule: 'TRACKS',
+    what: 'meta not told of a track',
+    mutate: (o) => {
+      const env = find(o, 'Deployment', 'agent-meta').spec.template.spec.containers[0].env;
+      env.splice(env.findIndex((e: any) => e.name === 'HIVE_FLEET_TRACKS'), 1);
+    },
+    names: 'HIVE_FLEET_TRACKS lists []',
+  },
+  {
+    rule: 'HPA-RANGE',
+    what: "a track's HPA off its range",
+    mutate: (o) => (find(o, 'HorizontalPodAutoscaler', 'agent-developer-green').spec.maxReplicas = 9),
+    names: 'HorizontalPodAutoscaler/agent-hive-staging/agent-developer-green: range 1-9, environment says 1-2',
+  },
+  { rule: 'MON-SM', what: 'a track unscraped', mutate: (o) => o.splice(o.indexOf(find(o, 'ServiceMonitor', 'agent-developer-green')), 1), names: 'Service/agent-hive-staging/agent-developer-green' },
+  { rule: 'PDB', what: 'a track without PDB', mutate: (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'agent-developer-green')), 1), names: 'agent-developer-green' },
+  {
+    rule: 'TRACKS',
+    what: 'the agents of tracks left out of the Redis egress',
+    mutate: (o) => {
+      // Only the stable agents may use the data stores: the green ones can reach nothing.
+      const policy = find(o, 'NetworkPolicy', 'agents-to-data-stores');
+      policy.spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'agent-hive', 'app.kubernetes.io/component': 'agent' } };
+    },
+    names: 'agent-developer-green',
+  },
+];
+
+describe('the policy checks hold tracks to the same rules', () => {
+  for (const { rule, what, mutate, names } of TRACK_MISTAKES) {
+    it(`${rule} reports ${what}`, () => {
+      const objects = structuredClone(staging.objects) as KubeObject[];
+      mutate(objects);
+      expect(POLICY_RULES[rule](objects, environment).join('\n')).toContain(names);
+    });
+  }
+});
 
 describe('the policy checks hold the gateway to the same rules', () => {
   for (const { rule, what, mutate, names } of GATEWAY_MISTAKES) {

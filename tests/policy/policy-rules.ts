@@ -1,4 +1,6 @@
-import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, ROLLOUT_METRICS, STABLE_TRACK } from '../../agent-runtime/src/contract';
+import { parseFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
+import { allTracks, fleetTracks } from '../../infra/environment/role-tracks';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
@@ -24,6 +26,9 @@ export const HPA_MIN_REPLICA_EXEMPTIONS: Readonly<Record<string, string>> = {
   'agent-qa': 'product card: qa 1-15',
 };
 
+/** Why any track other than stable may run a single pod: a rollout's candidate takes a share of the work, sized by its environment. */
+const TRACK_MIN_REPLICA_EXEMPTION = 'a track other than stable: a rollout candidate, sized by the environment';
+
 /** What the product card fixes for production. */
 export const PRODUCT_CARD_RANGES = { architect: [1, 10], developer: [2, 25], qa: [1, 15] } as const;
 
@@ -34,15 +39,22 @@ const CREDENTIAL_NAME = /(PASSWORD|SECRET|(^|_)TOKEN$|API_?KEY|CREDENTIAL|PRIVAT
  * gets the Anthropic key; only it gets its tokens and database URL.
  */
 const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
-  [SECRETS.anthropic.name]: ['agent'],
-  [SECRETS.redis.name]: ['agent', 'gateway', 'redis'],
+  [SECRETS.anthropic.name]: ['agent', 'agent-track'],
+  [SECRETS.redis.name]: ['agent', 'agent-track', 'gateway', 'redis'],
   [SECRETS.postgres.name]: ['postgres'],
   [SECRETS.gatewayTokens.name]: ['gateway'],
   [SECRETS.gatewayDatabase.name]: ['gateway'],
 };
 
 const COMPONENT = 'app.kubernetes.io/component';
+const ROLE = 'agent-hive/role';
+const TRACK = 'agent-hive/track';
 const componentOf = (o: KubeObject) => o.metadata.labels?.[COMPONENT];
+/** Agents of every track: the stable ones are `agent`, the others `agent-track`. */
+const AGENT_COMPONENTS = ['agent', 'agent-track'];
+const isAgent = (o: KubeObject) => AGENT_COMPONENTS.includes(componentOf(o) ?? '');
+/** `agent-<role>`, or `agent-<role>-<track>` for another track. */
+const workloadName = (role: string, track: string) => (track === STABLE_TRACK ? `agent-${role}` : `agent-${role}-${track}`);
 
 /** Whether a NetworkPolicy pod selector (matchLabels and matchExpressions; {} selects every pod) selects pods labelled `labels`. */
 function podSelectorSelects(selector: any, labels: Record<string, string>): boolean {
@@ -118,8 +130,8 @@ function multiReplicaWorkloads(objects: readonly KubeObject[]): KubeObject[] {
 
 function maxPods(objects: readonly KubeObject[], workload: KubeObject): number {
   const replicas = scalerOf(objects, workload)?.max ?? workload.spec.replicas ?? 1;
-  // A rolling update runs maxSurge extra pods.
-  return replicas + (workload.spec.strategy?.rollingUpdate?.maxSurge ?? 0);
+  // A rolling update runs maxSurge extra pods; at zero replicas it starts none.
+  return replicas === 0 ? 0 : replicas + (workload.spec.strategy?.rollingUpdate?.maxSurge ?? 0);
 }
 
 function envValue(objects: readonly KubeObject[], c: any, name: string): string | undefined {
@@ -271,19 +283,26 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
   'HPA-RANGE': (objects, env) => {
     const all = scalers(objects);
     return [
-      ...SCALABLE_ROLES.flatMap((role) => {
-        const mine = all.filter((s) => s.target === `agent-${role}`);
+      ...allTracks(env).flatMap(({ role, track, minReplicas, maxReplicas, scaledToZero }) => {
+        const name = workloadName(role, track);
+        const mine = all.filter((s) => s.target === name);
+        if (scaledToZero) {
+          const deployment = byKind(objects, 'Deployment').find((d) => d.metadata.name === name);
+          return [
+            ...mine.map((s) => `${describe(s.object)}: scales Deployment ${name}, which the environment runs at replicas 0`),
+            ...(deployment?.spec.replicas === 0 ? [] : [`Deployment ${name}: spec.replicas is ${deployment?.spec.replicas}, the environment says 0`]),
+          ];
+        }
         const kind = env.autoscaling.engine === 'keda' ? 'ScaledObject' : 'HorizontalPodAutoscaler';
         if (mine.length !== 1 || mine[0].object.kind !== kind) {
-          return [`Deployment agent-${role}: scaled by ${mine.map((s) => describe(s.object)).join(', ') || 'nothing'}; autoscaling.engine ${env.autoscaling.engine} wants one ${kind}`];
+          return [`Deployment ${name}: scaled by ${mine.map((s) => describe(s.object)).join(', ') || 'nothing'}; autoscaling.engine ${env.autoscaling.engine} wants one ${kind}`];
         }
         const [scaler] = mine;
-        const { minReplicas, maxReplicas } = env.roles[role];
         const problems: string[] = [];
         if (scaler.min !== minReplicas || scaler.max !== maxReplicas) {
           problems.push(`${describe(scaler.object)}: range ${scaler.min}-${scaler.max}, environment says ${minReplicas}-${maxReplicas}`);
         }
-        if (env.name === 'prod') {
+        if (env.name === 'prod' && track === STABLE_TRACK) {
           const [min, max] = PRODUCT_CARD_RANGES[role];
           if (scaler.min !== min || scaler.max !== max) {
             problems.push(`${describe(scaler.object)}: prod range ${scaler.min}-${scaler.max}, product card says ${min}-${max}`);
@@ -303,7 +322,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
       ...all.flatMap(({ object, target: name, min, max }) => {
         const problems: string[] = [];
         if (min > max) problems.push(`${describe(object)}: minimum ${min} > maximum ${max}`);
-        if (min < 2 && !HPA_MIN_REPLICA_EXEMPTIONS[object.metadata.name]) {
+        const exemption = HPA_MIN_REPLICA_EXEMPTIONS[object.metadata.name] ?? (object.metadata.labels?.[TRACK] ? TRACK_MIN_REPLICA_EXEMPTION : undefined);
+        if (min < 2 && !exemption) {
           problems.push(`${describe(object)}: minimum ${min} < 2 without a named exemption`);
         }
         const target = byKind(objects, object.spec.scaleTargetRef.kind ?? 'Deployment').find((d) => d.metadata.name === name);
@@ -317,7 +337,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
   // The gateway does its work itself, so CPU follows its load; agents wait on the LLM API.
   'HPA-WORK': (objects) =>
     byKind(objects, 'HorizontalPodAutoscaler')
-      .filter((hpa) => componentOf(hpa) === 'agent')
+      .filter(isAgent)
       .flatMap((hpa) =>
         (hpa.spec.metrics ?? []).some((m: any) => m.type === 'External' || m.type === 'Pods')
           ? []
@@ -345,7 +365,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
 
   GRACE: (objects) =>
     podWorkloads(objects)
-      .filter(({ object }) => object.metadata.labels?.['app.kubernetes.io/component'] === 'agent')
+      .filter(({ object }) => isAgent(object))
       .flatMap(({ object, pod }) =>
         (pod.containers as any[]).flatMap((c) => {
           const grace = Number(envValue(objects, c, ENV.shutdownGraceMs));
@@ -541,7 +561,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
   'MON-SM': (objects) => {
     const monitors = byKind(objects, 'ServiceMonitor');
     return byKind(objects, 'Service')
-      .filter((s) => ['agent', 'gateway'].includes(componentOf(s) ?? ''))
+      .filter((s) => isAgent(s) || componentOf(s) === 'gateway')
       .flatMap((service) => {
         const metricsPort = service.spec.ports.find((p: any) => p.port === METRICS_PORT);
         if (!metricsPort) return [`${describe(service)}: no port ${METRICS_PORT}`];
@@ -588,7 +608,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     }),
 
   'MON-CONTRACT': (objects) => {
-    const emitted = new Set([...Object.values(METRICS), ...Object.values(GATEWAY_METRICS)].flatMap(contractSeriesNames));
+    const emitted = new Set([...Object.values(METRICS), ...Object.values(GATEWAY_METRICS), ...Object.values(ROLLOUT_METRICS)].flatMap(contractSeriesNames));
     const served = new Map(adapterRules(objects).map(({ rule }) => [rule.name.as, rule]));
     const fromQueries = allQueries(objects).flatMap((use) =>
       metricNames(use.expr ?? '')
@@ -612,8 +632,9 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
         const problems = selects(object.spec.selector?.matchLabels, object.spec.template.metadata.labels)
           ? []
           : [`${describe(object)}: spec.selector does not match the template labels`];
-        if (object.metadata.labels?.['app.kubernetes.io/component'] === 'agent' && !object.metadata.labels?.['agent-hive/role']) {
-          problems.push(`${describe(object)}: agent workload lacks agent-hive/role`);
+        if (isAgent(object) && !object.metadata.labels?.[ROLE]) problems.push(`${describe(object)}: agent workload lacks ${ROLE}`);
+        if (componentOf(object) === 'agent-track' && !object.spec.template.metadata.labels?.[TRACK]) {
+          problems.push(`${describe(object)}: agent-track pods lack ${TRACK}`);
         }
         return problems;
       }),
@@ -623,6 +644,59 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
           : [`${describe(s)}: spec.selector matches no workload's pods`],
       ),
     ];
+  },
+
+  TRACKS: (objects, env) => {
+    const workloads = podWorkloads(objects).map(({ object }) => object);
+    const podsOf = (o: KubeObject): Record<string, string> => o.spec.template.metadata.labels ?? {};
+    const problems: string[] = [];
+    // A selector that picks another workload's pods would count them: a Deployment as its own,
+    // an HPA's busy slots and CPU, a PDB's budget, a Service's endpoints.
+    const selecting = [
+      ...workloads.map((o) => ({ o, selector: o.spec.selector?.matchLabels })),
+      ...byKind(objects, 'PodDisruptionBudget').map((o) => ({ o, selector: o.spec.selector?.matchLabels })),
+      ...byKind(objects, 'Service').map((o) => ({ o, selector: o.spec.selector })),
+    ];
+    for (const { o, selector } of selecting) {
+      const selected = workloads.filter((w) => selects(selector, podsOf(w)));
+      if (selected.length > 1) problems.push(`${describe(o)}: selector ${JSON.stringify(selector)} selects the pods of ${selected.map(describe).join(', ')}`);
+    }
+    for (const spec of allTracks(env)) {
+      const name = workloadName(spec.role, spec.track);
+      const deployment = workloads.find((w) => w.kind === 'Deployment' && w.metadata.name === name);
+      if (!deployment) {
+        problems.push(`Deployment ${name}: missing for the ${spec.track} track of ${spec.role}`);
+        continue;
+      }
+      const container = deployment.spec.template.spec.containers[0];
+      const hiveTrack = envValue(objects, container, ENV.track) ?? STABLE_TRACK;
+      if (hiveTrack !== spec.track) problems.push(`${describe(deployment)}: ${ENV.track} is ${hiveTrack}, the track is ${spec.track}`);
+      const labelled = podsOf(deployment)[TRACK];
+      if (spec.track !== STABLE_TRACK && labelled !== spec.track) problems.push(`${describe(deployment)}: pods labelled ${TRACK}=${labelled}, the track is ${spec.track}`);
+      if (podsOf(deployment)[ROLE] !== spec.role) problems.push(`${describe(deployment)}: pods labelled ${ROLE}=${podsOf(deployment)[ROLE]}, the role is ${spec.role}`);
+      // The same network as the role's stable agents: Redis, the LLM API, scrapes.
+      const stable = workloads.find((w) => w.kind === 'Deployment' && w.metadata.name === workloadName(spec.role, STABLE_TRACK));
+      const policies = (labels: Record<string, string>) =>
+        [
+          ...(['Ingress', 'Egress'] as const).flatMap((direction) => policiesFor(objects, labels, direction)),
+          ...byKind(objects, 'CiliumNetworkPolicy').filter((p) => podSelectorSelects(p.spec.endpointSelector, labels)),
+        ]
+          .map(describe)
+          .sort();
+      if (stable && JSON.stringify(policies(podsOf(deployment))) !== JSON.stringify(policies(podsOf(stable)))) {
+        problems.push(`${describe(deployment)}: network policies ${policies(podsOf(deployment)).join(', ')} differ from its stable agents' ${policies(podsOf(stable)).join(', ')}`);
+      }
+    }
+    // Meta is the coordination singleton: never tracked, and it keeps the stream of every track there is.
+    for (const meta of workloads.filter((w) => podsOf(w)[ROLE] === 'meta')) {
+      const container = meta.spec.template.spec.containers[0];
+      if (podsOf(meta)[TRACK] || envValue(objects, container, ENV.track)) problems.push(`${describe(meta)}: meta runs on a track`);
+      const told = parseFleetTracks(envValue(objects, container, ENV.fleetTracks));
+      if (JSON.stringify(told) !== JSON.stringify(fleetTracks(env))) {
+        problems.push(`${describe(meta)}: ${ENV.fleetTracks} lists ${JSON.stringify(told)}, the environment's tracks are ${JSON.stringify(fleetTracks(env))}`);
+      }
+    }
+    return problems;
   },
 
   NAMES: (objects) =>

@@ -2,11 +2,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ScalableRole } from '../../../agent-runtime/src/contract';
 import { ADAPTER_METRICS } from '../monitoring/adapter-rules';
-import { hiveLabels } from '../workload/labels';
+import { agentLabels } from '../workload/labels';
 
 export interface AgentAutoscalerProps {
   readonly namespace: string;
   readonly role: ScalableRole;
+  /** The role's track the Deployment serves: the backlog it scales on is that track's stream. */
+  readonly track: string;
   /** Name of the Deployment to scale. */
   readonly deploymentName: string;
   readonly minReplicas: number;
@@ -43,7 +45,7 @@ export class AgentAutoscaler extends Construct {
     this.maxReplicas = props.maxReplicas;
 
     new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-      metadata: { name: props.deploymentName, namespace: props.namespace, labels: hiveLabels('agent', props.role) },
+      metadata: { name: props.deploymentName, namespace: props.namespace, labels: agentLabels(props.role, props.track) },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
         minReplicas: props.minReplicas,
@@ -52,7 +54,7 @@ export class AgentAutoscaler extends Construct {
           {
             type: 'External',
             external: {
-              metric: { name: ADAPTER_METRICS.backlog, selector: { matchLabels: { role: props.role } } },
+              metric: { name: ADAPTER_METRICS.backlog, selector: { matchLabels: { role: props.role, track: props.track } } },
               target: { type: 'AverageValue', averageValue: k8s.Quantity.fromNumber(props.backlogPerAgent) },
             },
           },

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { AgentRole, DEFAULT_WORKSPACE_DIR, ENV } from '../../../agent-runtime/src/contract';
+import { AgentRole, DEFAULT_WORKSPACE_DIR, ENV, STABLE_TRACK } from '../../../agent-runtime/src/contract';
 import { ResourceSpec } from '../../environment/environment-schema';
 import { containerResources } from '../workload/container-resources';
 import { healthProbes } from '../workload/http-probes';
-import { hiveLabels, selectorLabels } from '../workload/labels';
+import { agentLabels, agentSelectorLabels } from '../workload/labels';
 import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
 import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
@@ -15,9 +15,18 @@ import { SECRETS } from './secret-names';
 /** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
 export const AGENT_UID = 10001;
 
+/** `agent-<role>` for the stable track, `agent-<role>-<track>` for another: the name of every object of the track. */
+export function agentWorkloadName(role: AgentRole, track: string = STABLE_TRACK): string {
+  return track === STABLE_TRACK ? `agent-${role}` : `agent-${role}-${track}`;
+}
+
 export interface AgentDeploymentProps {
   readonly namespace: string;
   readonly role: AgentRole;
+  /** The role's track these agents serve (HIVE_TRACK). @default 'stable' */
+  readonly track?: string;
+  /** Variables of this Deployment beyond the ConfigMap's and the role's, e.g. a track's model. @default none */
+  readonly settings?: Readonly<Record<string, string>>;
   /** Image reference pinned by content-hash tag or digest. */
   readonly image: string;
   readonly resources: ResourceSpec;
@@ -32,8 +41,9 @@ export interface AgentDeploymentProps {
   /**
    * 'singleton': exactly one pod, never two at once (Recreate).
    * 'autoscaled': an HPA owns the replica count, so the Deployment sets none.
+   * 'zero': no pod, and nothing scales it (a track out of use).
    */
-  readonly scaling: 'singleton' | 'autoscaled';
+  readonly scaling: 'singleton' | 'autoscaled' | 'zero';
 }
 
 /** One role's ServiceAccount, Deployment and metrics Service. */
@@ -47,10 +57,11 @@ export class AgentDeployment extends Construct {
     if (!Number.isInteger(props.concurrency) || props.concurrency < 1) {
       throw new Error(`'concurrency' (${props.concurrency}) must be an integer >= 1`);
     }
-    this.name = `agent-${props.role}`;
+    const track = props.track ?? STABLE_TRACK;
+    this.name = agentWorkloadName(props.role, track);
     this.terminationGracePeriodSeconds = Math.ceil(props.shutdownGraceMs / 1000) + PRE_STOP_SECONDS + 5;
-    const labels = hiveLabels('agent', props.role);
-    const selector = selectorLabels('agent', props.role);
+    const labels = agentLabels(props.role, track);
+    const selector = agentSelectorLabels(props.role, track);
     const metadata = { name: this.name, namespace: props.namespace, labels };
 
     // Agents never call the Kubernetes API: own account, no token.
@@ -64,7 +75,7 @@ export class AgentDeployment extends Construct {
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,
       spec: {
-        ...(props.scaling === 'singleton' ? { replicas: 1 } : {}),
+        ...(props.scaling === 'singleton' ? { replicas: 1 } : props.scaling === 'zero' ? { replicas: 0 } : {}),
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         strategy: props.scaling === 'singleton' ? { type: 'Recreate' } : surgeOneAtATime(),
@@ -75,7 +86,7 @@ export class AgentDeployment extends Construct {
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurity(AGENT_UID),
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
-            ...(props.scaling === 'autoscaled' ? { topologySpreadConstraints: spreadOverNodes(selector) } : {}),
+            ...(props.scaling !== 'singleton' ? { topologySpreadConstraints: spreadOverNodes(selector) } : {}),
             volumes: scratch.volumes,
             containers: [
               {
@@ -87,7 +98,9 @@ export class AgentDeployment extends Construct {
                 envFrom: [{ configMapRef: { name: props.configMapName } }],
                 env: [
                   { name: ENV.role, value: props.role },
+                  ...(track === STABLE_TRACK ? [] : [{ name: ENV.track, value: track }]),
                   { name: ENV.concurrency, value: String(props.concurrency) },
+                  ...Object.entries(props.settings ?? {}).map(([name, value]) => ({ name, value })),
                   { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: ENV.anthropicApiKey, valueFrom: { secretKeyRef: { name: SECRETS.anthropic.name, key: SECRETS.anthropic.key } } },
                   { name: ENV.redisPassword, valueFrom: { secretKeyRef: { name: SECRETS.redis.name, key: SECRETS.redis.key } } },

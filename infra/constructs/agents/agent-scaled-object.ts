@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { consumerGroup, hiveKeys, METRICS, ScalableRole } from '../../../agent-runtime/src/contract';
-import { hiveLabels } from '../workload/labels';
+import { agentLabels } from '../workload/labels';
 import { agentScalingBehavior } from './agent-autoscaler';
 
 /** Where KEDA reaches the task streams. */
@@ -17,6 +17,8 @@ export interface KedaRedis {
 export interface AgentScaledObjectProps {
   readonly namespace: string;
   readonly role: ScalableRole;
+  /** The role's track the Deployment serves: its stream and its agents' busy slots. */
+  readonly track: string;
   /** Name of the Deployment to scale; the ScaledObject takes the same. */
   readonly deploymentName: string;
   /** 0 lets KEDA stop the last agent after `cooldownPeriodSeconds` without work (architect and qa only). */
@@ -51,7 +53,7 @@ export class AgentScaledObject extends Construct {
     }
     const stream = {
       address: props.redis.address,
-      stream: hiveKeys().tasks(props.role),
+      stream: hiveKeys().tasks(props.role, props.track),
       consumerGroup: consumerGroup(props.role),
       // The scaler compares every count, lag or pending, with activationLagCount.
       activationLagCount: '0',
@@ -74,7 +76,7 @@ export class AgentScaledObject extends Construct {
           name: 'busy-slots',
           metadata: {
             serverAddress: props.prometheusUrl,
-            query: `sum(${METRICS.tasksInFlight}{namespace="${props.namespace}",role="${props.role}"})`,
+            query: `sum(${METRICS.tasksInFlight}{namespace="${props.namespace}",role="${props.role}",track="${props.track}"})`,
             threshold: String(round(props.concurrency * props.busyRatioTarget)),
             activationThreshold: '0',
           },
@@ -84,7 +86,7 @@ export class AgentScaledObject extends Construct {
     new ApiObject(this, 'scaled-object', {
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'ScaledObject',
-      metadata: { name: props.deploymentName, namespace: props.namespace, labels: hiveLabels('agent', props.role) },
+      metadata: { name: props.deploymentName, namespace: props.namespace, labels: agentLabels(props.role, props.track) },
       spec,
     });
   }

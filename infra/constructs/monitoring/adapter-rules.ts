@@ -8,7 +8,7 @@ import { circuitHoldingWork } from './llm-circuit';
 export const ADAPTER_METRICS = {
   /** Pods metric: share of an agent's task slots that are busy. */
   busyRatio: 'hive_agent_busy_ratio',
-  /** External metric: tasks waiting or pending for a role. */
+  /** External metric: tasks waiting or pending for a role's track (an HPA selects its role and track). */
   backlog: METRICS.queueBacklog,
 } as const;
 
@@ -51,9 +51,9 @@ export function adapterConfig(): AdapterConfig {
         // (Kubernetes docs, HPA algorithm details). Busy slots and CPU fall in an outage, so
         // the role holds its size. An empty backlog is still served: nothing waits, so the
         // role may shrink as usual.
-        // <<.LabelMatchers>> is the HPA's selector (role) and namespace; the breaker's series
-        // carry both, so a breaker hides only its own role's backlog in its own namespace.
-        metricsQuery: `max(${METRICS.queueBacklog}{<<.LabelMatchers>>}) by (role) unless on(role) (${circuitHoldingWork('<<.LabelMatchers>>')})`,
+        // <<.LabelMatchers>> is the HPA's selector (role and track) and namespace; the breaker's
+        // series carry all three, so a breaker hides only its own track's backlog in its own namespace.
+        metricsQuery: `max(${METRICS.queueBacklog}{<<.LabelMatchers>>}) by (role, track) unless on(role, track) (${circuitHoldingWork('<<.LabelMatchers>>')})`,
       },
     ],
   };

@@ -1,12 +1,14 @@
 import { Construct } from 'constructs';
-import { AgentRole } from '../../../agent-runtime/src/contract';
-import { hiveLabels, ROLE_LABEL, selectorLabels } from '../workload/labels';
+import { AgentRole, STABLE_TRACK } from '../../../agent-runtime/src/contract';
+import { agentSelectorLabels, hiveLabels, ROLE_LABEL, TRACK_LABEL } from '../workload/labels';
 import { MetricsServiceMonitor } from './metrics-service-monitor';
 
 export interface AgentServiceMonitorProps {
   readonly namespace: string;
   readonly role: AgentRole;
-  /** Name of the role's metrics Service. */
+  /** The role's track whose Service this scrapes. */
+  readonly track: string;
+  /** Name of the track's metrics Service. */
   readonly serviceName: string;
   /** Labels Prometheus' serviceMonitorSelector matches (the environment's `monitoring.selectorLabels`). */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
@@ -22,8 +24,8 @@ export class AgentServiceMonitor extends Construct {
     new MetricsServiceMonitor(this, 'monitor', {
       namespace: props.namespace,
       serviceName: props.serviceName,
-      serviceSelector: selectorLabels('agent', props.role),
-      labels: hiveLabels('monitoring', props.role),
+      serviceSelector: agentSelectorLabels(props.role, props.track),
+      labels: { ...hiveLabels('monitoring', props.role), ...(props.track === STABLE_TRACK ? {} : { [TRACK_LABEL]: props.track }) },
       prometheusSelectorLabels: props.prometheusSelectorLabels,
       // Every series gets a `role`. The hive_ metrics set it themselves, and meta's set it to the
       // role they describe (the backlog of every role), so the pod's role only fills a missing

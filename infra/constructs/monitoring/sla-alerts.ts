@@ -1,5 +1,6 @@
-import { METRICS, SCALABLE_ROLES } from '../../../agent-runtime/src/contract';
+import { METRICS } from '../../../agent-runtime/src/contract';
 import { Environment } from '../../environment/environment-schema';
+import { allTracks } from '../../environment/role-tracks';
 import { AlertDefinition, AlertRule, alertRules } from './alert-definition';
 import { circuitHoldingWork } from './llm-circuit';
 
@@ -12,7 +13,8 @@ const SPAWN_WINDOW_SECONDS = 900;
 /**
  * The SLA alerts of the source document, on contract metrics only. Every
  * expression is scoped to the environment's namespace, so one Prometheus can
- * watch several environments.
+ * watch several environments, and per role ones are per track too: a rollout's
+ * new track can breach them while the stable one does not.
  */
 export function slaAlerts(env: Environment): AlertRule[] {
   const { alerts } = env;
@@ -23,11 +25,11 @@ export function slaAlerts(env: Environment): AlertRule[] {
       // The gauge keeps a pod's spawn time for the pod's whole life: only pods started in the
       // last SPAWN_WINDOW_SECONDS count, so the alert is about a start, not about a slow pod's age.
       expr:
-        `(max by (namespace, pod, role) (${METRICS.agentSpawnSeconds}{${ns}}) > ${alerts.spawnSeconds})` +
+        `(max by (namespace, pod, role, track) (${METRICS.agentSpawnSeconds}{${ns}}) > ${alerts.spawnSeconds})` +
         ` and on (namespace, pod) (time() - max by (namespace, pod) (${METRICS.processStartTimeSeconds}{${ns}}) < ${SPAWN_WINDOW_SECONDS})`,
       forSeconds: 60,
       severity: 'warning',
-      summary: 'A {{ $labels.role }} agent was slow to become ready',
+      summary: 'A {{ $labels.role }} ({{ $labels.track }}) agent was slow to become ready',
       description: `Pod {{ $labels.pod }}, started in the last ${SPAWN_WINDOW_SECONDS / 60} minutes, needed {{ $value | humanize }}s from process start to ready; the target is ${alerts.spawnSeconds}s.`,
     },
     {
@@ -36,11 +38,11 @@ export function slaAlerts(env: Environment): AlertRule[] {
       // orchestration's own delay. Time spent waiting for a free slot is queue wait, a capacity
       // question (dashboard "Queue wait p99", HiveBacklogGrowing), not an orchestration fault.
       expr:
-        `histogram_quantile(0.99, sum by (role, le) (rate(${METRICS.pickupLatencySeconds}_bucket{${ns}}[5m])))` +
+        `histogram_quantile(0.99, sum by (role, track, le) (rate(${METRICS.pickupLatencySeconds}_bucket{${ns}}[5m])))` +
         ` > ${alerts.dispatchP99Seconds}`,
       forSeconds: 600,
       severity: 'warning',
-      summary: '{{ $labels.role }} agents are slow to pick up tasks while they have free slots',
+      summary: '{{ $labels.role }} ({{ $labels.track }}) agents are slow to pick up tasks while they have free slots',
       description: `p99 pick-up latency (enqueue or a slot falling free, whichever is later, to pick-up) is {{ $value | humanizeDuration }}; the target is ${alerts.dispatchP99Seconds}s.`,
     },
     {
@@ -48,37 +50,40 @@ export function slaAlerts(env: Environment): AlertRule[] {
       // Faults per finished task. Faults while no task finished divide by zero: +Inf, which fires
       // (the orchestration fails and nothing dilutes it); no fault and no task is NaN and stays quiet.
       expr:
-        `sum by (role) (increase(${METRICS.orchestratorErrorsTotal}{${ns}}[15m]))` +
-        ` / sum by (role) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.failureRatio}`,
+        `sum by (role, track) (increase(${METRICS.orchestratorErrorsTotal}{${ns}}[15m]))` +
+        ` / sum by (role, track) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.failureRatio}`,
       forSeconds: 600,
       severity: 'critical',
-      summary: 'The orchestration fails {{ $labels.role }} tasks: Redis errors, crashes, dead letters or lost tasks',
+      summary: 'The orchestration fails {{ $labels.role }} ({{ $labels.track }}) tasks: Redis errors, crashes, dead letters or lost tasks',
       description: `{{ $value | humanizePercentage }} orchestration faults per finished task over 15 minutes (+Inf: faults while no task finished); the SLA is ${alerts.failureRatio * 100}%.`,
     },
     {
       alert: 'HiveModelFailureRateHigh',
       expr:
-        `sum by (role) (increase(${METRICS.taskFailuresTotal}{${ns}}[15m]))` +
-        ` / sum by (role) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.modelFailureRatio}`,
+        `sum by (role, track) (increase(${METRICS.taskFailuresTotal}{${ns}}[15m]))` +
+        ` / sum by (role, track) (increase(${METRICS.tasksTotal}{${ns}}[15m])) > ${alerts.modelFailureRatio}`,
       forSeconds: 600,
       severity: 'warning',
-      summary: 'Many {{ $labels.role }} tasks fail on what the model or the API did',
+      summary: 'Many {{ $labels.role }} ({{ $labels.track }}) tasks fail on what the model or the API did',
       description: `{{ $value | humanizePercentage }} of finished tasks failed over 15 minutes (budget, refusal, API errors); the threshold is ${alerts.modelFailureRatio * 100}%.`,
     },
-    ...SCALABLE_ROLES.map((role): AlertDefinition => {
-      const noneReady = `(sum(${METRICS.agentReady}{${ns},role="${role}"}) or vector(0)) < 1`;
-      // A role scaled to zero (KEDA) has no agent by design: only work waiting without one is a fault.
-      const fromZero = env.roles[role].minReplicas === 0;
+    ...allTracks(env).map(({ role, track, minReplicas, scaledToZero }): AlertDefinition => {
+      const matchers = `${ns},role="${role}",track="${track}"`;
+      const noneReady = `(sum(${METRICS.agentReady}{${matchers}}) or vector(0)) < 1`;
+      // A track scaled to zero (replicas 0, or KEDA) has no agent by design: only work waiting without one is a fault.
+      const fromZero = minReplicas === 0 || scaledToZero;
       return {
         alert: 'HiveRoleNoReadyAgent',
-        expr: fromZero ? `${noneReady} and (max(${METRICS.queueBacklog}{${ns},role="${role}"}) > 0)` : noneReady,
+        expr: fromZero ? `${noneReady} and (max(${METRICS.queueBacklog}{${matchers}}) > 0)` : noneReady,
         forSeconds: 300,
         severity: 'critical',
-        labels: { role },
-        summary: `No ${role} agent is ready`,
-        description: fromZero
-          ? `The ${role} role has tasks waiting and no ready agent: it was scaled to zero and has not come back.`
-          : `The ${role} role has no ready agent, so its tasks queue up unprocessed.`,
+        labels: { role, track },
+        summary: `No ${role} (${track}) agent is ready`,
+        description: scaledToZero
+          ? `Tasks wait on the ${track} track of ${role}, which runs no agent (replicas: 0): its routing weight must be 0.`
+          : fromZero
+            ? `The ${track} track of ${role} has tasks waiting and no ready agent: it was scaled to zero and has not come back.`
+            : `The ${track} track of ${role} has no ready agent, so its tasks queue up unprocessed.`,
       };
     }),
     {
@@ -93,11 +98,11 @@ export function slaAlerts(env: Environment): AlertRule[] {
     {
       alert: 'HiveBacklogGrowing',
       expr:
-        `max by (role) (${METRICS.queueBacklog}{${ns}}) > ${alerts.backlogThreshold}` +
-        ` and max by (role) (delta(${METRICS.queueBacklog}{${ns}}[15m])) > 0`,
+        `max by (role, track) (${METRICS.queueBacklog}{${ns}}) > ${alerts.backlogThreshold}` +
+        ` and max by (role, track) (delta(${METRICS.queueBacklog}{${ns}}[15m])) > 0`,
       forSeconds: 900,
       severity: 'warning',
-      summary: 'The {{ $labels.role }} backlog keeps growing',
+      summary: 'The {{ $labels.role }} ({{ $labels.track }}) backlog keeps growing',
       description: `{{ $value }} tasks wait and the number rises; more agents are needed than the autoscaler gives.`,
     },
     {
@@ -105,7 +110,7 @@ export function slaAlerts(env: Environment): AlertRule[] {
       expr: circuitHoldingWork(ns),
       forSeconds: 300,
       severity: 'warning',
-      summary: 'The {{ $labels.role }} agents have stopped taking tasks: the Messages API is unavailable',
+      summary: 'The {{ $labels.role }} ({{ $labels.track }}) agents have stopped taking tasks: the Messages API is unavailable',
       description:
         "The role's LLM circuit breaker is open or probing (state {{ $value }}: 1 half-open, 2 open) while tasks wait. " +
         'They stay in the stream, and the autoscaler holds the role at its size until the breaker closes.',
@@ -123,10 +128,10 @@ export function slaAlerts(env: Environment): AlertRule[] {
     },
     {
       alert: 'HiveDeadLetters',
-      expr: `sum by (role) (increase(${METRICS.deadLettersTotal}{${ns}}[10m])) > 0`,
+      expr: `sum by (role, track) (increase(${METRICS.deadLettersTotal}{${ns}}[10m])) > 0`,
       forSeconds: 60,
       severity: 'warning',
-      summary: '{{ $labels.role }} tasks are being dead-lettered',
+      summary: '{{ $labels.role }} ({{ $labels.track }}) tasks are being dead-lettered',
       description: 'Tasks went to hive:dlq:{{ $labels.role }} in the last 10 minutes: malformed, or delivered too often.',
     },
   ];

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { GATEWAY_PORT, METRICS_PORT } from '../../../agent-runtime/src/contract';
-import { Component, componentsSelector, hiveLabels, selectorLabels } from '../workload/labels';
+import { AGENT_COMPONENTS, Component, componentsSelector, hiveLabels, selectorLabels } from '../workload/labels';
 
 /** Where a data store is reached: pods of a component in the namespace, or a managed endpoint outside it. */
 export type StoreEndpoint =
@@ -46,7 +46,8 @@ const DNS_PEER: k8s.NetworkPolicyPeer = {
 export class HiveNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: HiveNetworkPoliciesProps) {
     super(scope, id);
-    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents: { matchLabels: selectorLabels('agent') }, gateway: { matchLabels: selectorLabels('gateway') } };
+    // The agents of every track: another track's pods are another component (workload/labels.ts), with the same rights.
+    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents: componentsSelector(AGENT_COMPONENTS), gateway: { matchLabels: selectorLabels('gateway') } };
     const stores = { redis: props.redis, postgres: props.postgres };
     const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, name, {
@@ -101,7 +102,7 @@ export class HiveNetworkPolicies extends Construct {
 
     policy('metrics-from-monitoring', {
       // Every runtime process serves its metrics on the same port: the agents and the gateway.
-      podSelector: componentsSelector(['agent', 'gateway']),
+      podSelector: componentsSelector([...AGENT_COMPONENTS, 'gateway']),
       policyTypes: ['Ingress'],
       ingress: [{ from: [fromNamespace(props.monitoringNamespace)], ports: [port(METRICS_PORT)] }],
     });
@@ -124,7 +125,7 @@ export class HiveNetworkPolicies extends Construct {
       kind: 'CiliumNetworkPolicy',
       metadata: { name: 'agents-to-llm-api', namespace: props.namespace, labels: hiveLabels('network') },
       spec: {
-        endpointSelector: { matchLabels: selectorLabels('agent') },
+        endpointSelector: componentsSelector(AGENT_COMPONENTS),
         egress: [
           {
             toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
