@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { InvalidEnvironmentError } from '../../infra/environment/invalid-environment-error';
 import { ENVIRONMENT_CONFIG_KEY, parseEnvironment } from '../../infra/environment/parse-environment';
+import { roleTracks } from '../../infra/environment/role-tracks';
 import { listStacks, loadEnvironment } from '../../infra/environment/stack-files';
 import { REPO_ROOT } from '../support/repo';
 
@@ -68,6 +69,21 @@ describe('environments', () => {
     ['an ingress without the controller namespace', (r: any) => delete r.gateway.ingress.controllerNamespace, 'agent-hive:environment.gateway.ingress.controllerNamespace: Required'],
     ['an ingress without TLS', (r: any) => delete r.gateway.ingress.tlsSecretName, 'agent-hive:environment.gateway.ingress.tlsSecretName: Required'],
     ['a gateway error ratio of 1 or more', (r: any) => (r.alerts.gatewayErrorRatio = 1), 'agent-hive:environment.alerts.gatewayErrorRatio'],
+    ['a track named stable', (r: any) => (r.roles.developer.tracks.stable = {}), 'agent-hive:environment.roles.developer.tracks.stable: `stable` is the role itself: set its values on the role'],
+    ['a track named legacy', (r: any) => (r.roles.developer.tracks.legacy = {}), 'agent-hive:environment.roles.developer.tracks.legacy: the track name `legacy` is reserved'],
+    ['a track name the runtime refuses', (r: any) => (r.roles.qa.tracks = { Blue_1: {} }), "agent-hive:environment.roles.qa.tracks.Blue_1: a track name is 1-31 lowercase letters, digits or '-'"],
+    ['a track image by tag', (r: any) => (r.roles.developer.tracks.green.image = 'registry.staging.example.com/agent-hive/agent-developer:v2'), 'agent-hive:environment.roles.developer.tracks.green.image: must name the image by digest'],
+    ['an unknown track key (a typo)', (r: any) => (r.roles.developer.tracks.green.modell = 'x'), "agent-hive:environment.roles.developer.tracks.green: Unrecognized key(s) in object: 'modell'"],
+    ['a track min above its max', (r: any) => (r.roles.developer.tracks.green.minReplicas = 3), 'agent-hive:environment.roles.developer.tracks.green.minReplicas: must be <= maxReplicas (2), got 3'],
+    [
+      "a track max below the role's min",
+      (r: any) => (r.roles.developer.tracks.green = { maxReplicas: 1 }),
+      "agent-hive:environment.roles.developer.tracks.green.maxReplicas: must be >= minReplicas (2, the role's), got 1",
+    ],
+    ['a track scaled to zero by its autoscaler without KEDA', (r: any) => (r.roles.developer.tracks.green.minReplicas = 0), 'agent-hive:environment.roles.developer.tracks.green.minReplicas: must be >= 1: only architect and qa scale to zero'],
+    ['replicas other than 0', (r: any) => (r.roles.developer.replicas = 3), 'agent-hive:environment.roles.developer.replicas: must be 0 (no pod, no autoscaler) or left out'],
+    ['a track of meta', (r: any) => (r.roles.meta.tracks = { green: {} }), 'agent-hive:environment.roles.meta.tracks: meta is the coordination singleton: it has no tracks'],
+    ['meta at zero', (r: any) => (r.roles.meta.replicas = 0), 'agent-hive:environment.roles.meta.replicas: meta is the coordination singleton: it always runs exactly one pod'],
   ])('rejects %s with a message naming the key and the reason', (_what, mutate, message) => {
     expect(rejection(mutate)).toContain(message);
   });
@@ -99,6 +115,19 @@ describe('environments', () => {
     delete raw.gateway.ingress;
     raw.gateway.publicUrl = 'http://hive-gateway.agent-hive-staging.svc:8000';
     expect(parseEnvironment('staging', raw).gateway.ingress).toBeUndefined();
+  });
+
+  it("fills a track's values from its role's, and accepts replicas: 0 on a role or a track", () => {
+    const raw = stagingRaw();
+    raw.roles.developer.replicas = 0;
+    raw.roles.qa.tracks = { canary: { replicas: 0, image: `r.example.com/agent-qa@sha256:${'0'.repeat(64)}` } };
+    const env = parseEnvironment('staging', raw);
+    expect(roleTracks(env, 'developer').map((t) => [t.track, t.minReplicas, t.maxReplicas, t.concurrency, t.model, t.scaledToZero])).toEqual([
+      ['stable', 2, 4, 2, undefined, true],
+      ['green', 1, 2, 2, 'claude-opus-4-1', false],
+    ]);
+    expect(roleTracks(env, 'qa')[1]).toMatchObject({ track: 'canary', scaledToZero: true, image: `r.example.com/agent-qa@sha256:${'0'.repeat(64)}`, resources: env.roles.qa.resources });
+    expect(roleTracks(env, 'architect').map((t) => t.track)).toEqual(['stable']);
   });
 
   it('reports every problem of a config at once', () => {
