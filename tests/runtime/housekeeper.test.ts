@@ -42,8 +42,7 @@ describe("meta's housekeeping", () => {
   it('keeps the stream of every track it is told of: backlog, stale dead letters and trimming, apart from the stable stream', async () => {
     const green = queueOf('developer', 'agent-developer-green-1', 'green');
     await green.ensureGroup();
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push(await redis.xadd(keys.tasks('developer', 'green'), '*', 'id', `g${i}`, 'payload', '{"instructions":"x"}'));
+    for (let i = 0; i < 4; i++) await redis.xadd(keys.tasks('developer', 'green'), '*', 'id', `g${i}`, 'payload', '{"instructions":"x"}');
     await enqueue(redis, 'developer', 's0', { instructions: 'x' });
     // g0 was delivered as often as allowed and its agents stopped renewing it.
     const [stale] = await green.readNew(1, 100);
