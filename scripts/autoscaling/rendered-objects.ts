@@ -93,7 +93,7 @@ export function adapterSemantics(config: { rules?: AdapterRuleYaml[]; externalRu
     const q = rule.metricsQuery;
     if (!q.includes(METRICS.queueBacklog)) throw new Error(`adapter external rule ${rule.name.as}: not modelled: ${q}`);
     backlog.add(rule.name.as);
-    if (/\bunless on\s*\(role\)/.test(q) && q.includes(METRICS.llmCircuitState)) withheld.add(rule.name.as);
+    if (/\bunless on\s*\(role(,\s*track)?\)/.test(q) && q.includes(METRICS.llmCircuitState)) withheld.add(rule.name.as);
   }
   return { busyRatio, backlog, withheldWhileCircuitOpen: withheld };
 }
