@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_ROLES, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, SCALABLE_ROLES, STABLE_TRACK } from '../../agent-runtime/src/contract';
+import { ENVIRONMENT_CONFIG_KEY } from '../../infra/environment/parse-environment';
+import { allTracks } from '../../infra/environment/role-tracks';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { describe as name, KubeObject, loadChartsOut } from '../support/manifests';
 import { REPO_ROOT } from '../support/repo';
@@ -26,12 +28,15 @@ for (const stack of ['staging', 'prod']) {
       );
     });
 
-    it('runs every agent Deployment on its role image and the gateway on the base image, each by the tested digest', () => {
+    it("runs every agent Deployment, each track's too, on its role image and the gateway on the base image, each by the tested digest", () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
-      expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway']);
+      const tracks = allTracks(environment).filter((t) => t.track !== STABLE_TRACK);
+      expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(
+        ['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway', ...tracks.map((t) => `agent-${t.role}-${t.track}`)].sort(),
+      );
       const tested = (image: string) => `${environment.image.registry}/agent-${image}@${record.images[image].digest}`;
       for (const d of deployments) {
-        const image = d.inputs.metadata.name === 'hive-gateway' ? 'base' : d.inputs.metadata.name.replace('agent-', '');
+        const image = d.inputs.metadata.name === 'hive-gateway' ? 'base' : d.inputs.metadata.labels['agent-hive/role'];
         expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(tested(image));
       }
       expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base') });
@@ -106,6 +111,23 @@ for (const stack of ['staging', 'prod']) {
   });
 }
 
+describe('the Pulumi program with a track on another image', () => {
+  it("deploys the track's image by its digest, the role's other tracks the role's tested image, and asks the registry for no more than the record's images", async () => {
+    const image = `registry.staging.example.com/agent-hive/agent-developer@sha256:${'5'.repeat(64)}`;
+    const config = stackConfig('staging', stackSecrets('staging'));
+    const environment = JSON.parse(config[ENVIRONMENT_CONFIG_KEY]);
+    environment.roles.developer.tracks = { ...environment.roles.developer.tracks, blue: { image, replicas: 0 } };
+    const { resources, registryReads } = await runProgram('staging', { ...config, [ENVIRONMENT_CONFIG_KEY]: JSON.stringify(environment) });
+    const imageOf = (name: string) => resources.find((r) => r.type === 'kubernetes:apps/v1:Deployment' && r.inputs.metadata.name === name)!.inputs.spec.template.spec.containers[0].image;
+    const record = testedImagesRecord('staging');
+    const roleImage = `registry.staging.example.com/agent-hive/agent-developer@${record.images.developer.digest}`;
+    expect(imageOf('agent-developer-blue')).toBe(image);
+    expect(imageOf('agent-developer-green')).toBe(roleImage);
+    expect(imageOf('agent-developer')).toBe(roleImage);
+    expect(registryReads).toHaveLength(Object.keys(record.images).length);
+  });
+});
+
 describe('the Pulumi program with allowNamespaceChange', () => {
   it('lets a namespace rename replace the Namespace, still retaining the old one and keeping the data stores protected', async () => {
     const config = { ...stackConfig('staging', stackSecrets('staging')), 'agent-hive:allowNamespaceChange': 'true' };
@@ -135,7 +157,7 @@ describe('a rotated secret', () => {
   it('rolls exactly the workloads that read it', async () => {
     // The agents, the gateway and Redis read the Redis password; PostgreSQL does not.
     expect(await changedBy({ redisPassword: 'rotated-redis-pass' })).toEqual(
-      ['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway', 'redis'].map((n) => `agent-hive-staging/${n}`),
+      ['agent-architect', 'agent-developer', 'agent-developer-green', 'agent-meta', 'agent-qa', 'hive-gateway', 'redis'].map((n) => `agent-hive-staging/${n}`),
     );
   });
 
