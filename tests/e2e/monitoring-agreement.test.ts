@@ -1,15 +1,15 @@
 /**
  * Runtime, manifests and monitoring agree: a real Prometheus, configured from
  * charts-out (scrape config from the ServiceMonitors, rules from the
- * PrometheusRule), scrapes one real agent per role started with exactly the
- * env the Deployments set. Only hosts and ports are moved to loopback, and the
+ * PrometheusRule), scrapes one real agent per agent Deployment (each role's
+ * stable track and every other track) started with exactly the env the Deployments set. Only hosts and ports are moved to loopback, and the
  * alerts' `for:` is shortened through the environment config (alerts.forScale).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_ROLES, AgentRole, consumerGroup, ENV, GATEWAY_METRICS, hiveKeys, METRICS, REQUIRED_ENV } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, AgentRole, consumerGroup, ENV, GATEWAY_METRICS, hiveKeys, METRICS, REQUIRED_ENV, ROLLOUT_METRICS } from '../../agent-runtime/src/contract';
 import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { loadEnvironment } from '../../infra/environment/stack-files';
@@ -33,10 +33,16 @@ const SECRET_VALUES: Record<string, string> = { 'agent-hive-anthropic/api-key': 
 
 const committed = loadChartsOut().find((e) => e.env === ENVIRONMENT)!.objects;
 const environment = loadEnvironment(REPO_ROOT, ENVIRONMENT);
-const deployments = Object.fromEntries(AGENT_ROLES.map((role) => [role, byKind(committed, 'Deployment').find((d) => d.metadata.name === `agent-${role}`)!])) as Record<
-  AgentRole,
-  KubeObject
->;
+/** Every agent Deployment, by name: `agent-<role>`, and `agent-<role>-<track>` for another track. */
+const workloads: Record<string, KubeObject> = Object.fromEntries(
+  byKind(committed, 'Deployment')
+    .filter((d) => d.spec.template.metadata.labels['agent-hive/role'])
+    .map((d) => [d.metadata.name, d]),
+);
+const WORKLOADS = Object.keys(workloads).sort();
+const roleOfWorkload = (name: string) => workloads[name].spec.template.metadata.labels['agent-hive/role'] as AgentRole;
+const trackOfWorkload = (name: string) => deploymentEnv(committed, workloads[name], { secret: () => 's', podName: 'p' })[ENV.track] ?? 'stable';
+const deployments = Object.fromEntries(AGENT_ROLES.map((role) => [role, workloads[`agent-${role}`]])) as Record<AgentRole, KubeObject>;
 
 /** The LLM stand-in: normal answers, unless a breach below makes a role's calls fail or wait. */
 const llm = { failRole: undefined as AgentRole | undefined, slowRole: undefined as AgentRole | undefined };
@@ -47,8 +53,10 @@ let api: FakeMessagesApi;
 let prometheus: PrometheusServer;
 /** The rule groups Prometheus evaluates: charts-out's, with `for:` shortened. */
 let prometheusRules: ReturnType<typeof ruleGroups>;
-const agents = {} as Record<AgentRole, AgentProcess>;
-const loopbackPorts = {} as Record<AgentRole, { health: number; metrics: number }>;
+/** By Deployment name; `agents[`agent-${role}`]` is a role's stable agent. */
+const agents: Record<string, AgentProcess> = {};
+const loopbackPorts: Record<string, { health: number; metrics: number }> = {};
+const stableAgent = (role: AgentRole) => agents[`agent-${role}`];
 
 beforeAll(async () => {
   redis = await RedisServer.start();
@@ -62,23 +70,23 @@ beforeAll(async () => {
   });
   const apiUrl = await api.start();
 
-  for (const role of AGENT_ROLES) {
-    const env = deploymentEnv(committed, deployments[role], {
-      secret: (name, key) => SECRET_VALUES[`${name}/${key}`] ?? fail(`no test value for Secret ${name}/${key}`),
-      podName: `agent-${role}-e2e`,
+  for (const name of WORKLOADS) {
+    const env = deploymentEnv(committed, workloads[name], {
+      secret: (secret, key) => SECRET_VALUES[`${secret}/${key}`] ?? fail(`no test value for Secret ${secret}/${key}`),
+      podName: `${name}-e2e`,
     });
-    loopbackPorts[role] = { health: await freePort(), metrics: await freePort() };
-    agents[role] = await AgentProcess.start({
+    loopbackPorts[name] = { health: await freePort(), metrics: await freePort() };
+    agents[name] = await AgentProcess.start({
       ...env,
       // Hosts and ports moved to loopback; everything else as the Deployment sets it.
       REDIS_URL: redis.url,
       ANTHROPIC_BASE_URL: apiUrl,
-      HIVE_HEALTH_PORT: String(loopbackPorts[role].health),
-      HIVE_METRICS_PORT: String(loopbackPorts[role].metrics),
-      HIVE_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), `hive-e2e-${role}-`)),
+      HIVE_HEALTH_PORT: String(loopbackPorts[name].health),
+      HIVE_METRICS_PORT: String(loopbackPorts[name].metrics),
+      HIVE_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), `hive-e2e-${name}-`)),
     });
   }
-  await Promise.all(AGENT_ROLES.map((role) => agents[role].waitForReadiness(200)));
+  await Promise.all(WORKLOADS.map((name) => agents[name].waitForReadiness(200)));
 
   const scaled = environmentApp({ ...environment, alerts: { ...environment.alerts, forScale: FOR_SCALE } }, workloadImages(environment, computeImageTags(REPO_ROOT)));
   prometheusRules = ruleGroups(scaled.chart.toJson() as KubeObject[]).map((group) => ({ ...group, interval: '1s' }));
@@ -99,17 +107,20 @@ afterAll(async () => {
 function scrapeConfigs(): object[] {
   return byKind(committed, 'ServiceMonitor').flatMap((monitor) => {
     const service = byKind(committed, 'Service').find((s) => selects(monitor.spec.selector.matchLabels, s.metadata.labels))!;
-    if (service.metadata.labels!['app.kubernetes.io/component'] !== 'agent') return [];
-    const role = service.metadata.labels!['agent-hive/role'] as AgentRole;
+    if (!service.metadata.labels!['agent-hive/role']) return [];
+    // The one agent Deployment whose pods the Service selects.
+    const selected = WORKLOADS.filter((name) => selects(service.spec.selector, workloads[name].spec.template.metadata.labels));
+    expect(selected, `${service.metadata.name} selects the pods of one agent Deployment`).toHaveLength(1);
+    const [name] = selected;
     // What Kubernetes service discovery tells Prometheus about the pod behind the target.
     const podLabels = Object.fromEntries(
-      Object.entries(deployments[role].spec.template.metadata.labels as Record<string, string>).map(([k, v]) => [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`, v]),
+      Object.entries(workloads[name].spec.template.metadata.labels as Record<string, string>).map(([k, v]) => [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`, v]),
     );
     return monitor.spec.endpoints.map((endpoint: ServiceMonitorEndpoint, index: number) => {
       const servicePort = service.spec.ports.find((p: { name: string }) => p.name === endpoint.port);
-      const port = containerPort(deployments[role], servicePort.targetPort);
+      const port = containerPort(workloads[name], servicePort.targetPort);
       expect(port, `${monitor.metadata.name}: the scraped container port is the one the agent serves metrics on`).toBe(
-        Number(deploymentEnv(committed, deployments[role], { secret: () => 'x', podName: 'x' })[ENV.metricsPort]),
+        Number(deploymentEnv(committed, workloads[name], { secret: () => 'x', podName: 'x' })[ENV.metricsPort]),
       );
       return {
         job_name: `serviceMonitor/${monitor.metadata.namespace}/${monitor.metadata.name}/${index}`,
@@ -117,8 +128,8 @@ function scrapeConfigs(): object[] {
         metrics_path: endpoint.path,
         static_configs: [
           {
-            targets: [`127.0.0.1:${loopbackPorts[role].metrics}`],
-            labels: { namespace: environment.namespace, service: service.metadata.name, pod: `agent-${role}-e2e`, endpoint: endpoint.port, ...podLabels },
+            targets: [`127.0.0.1:${loopbackPorts[name].metrics}`],
+            labels: { namespace: environment.namespace, service: service.metadata.name, pod: `${name}-e2e`, endpoint: endpoint.port, ...podLabels },
           },
         ],
         // The operator appends the endpoint's relabelings to its own, with the fields in snake case.
@@ -171,36 +182,39 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
       })();
       expect(changed, `the runtime ignores ${name}`).toBe(true);
     }
-    for (const role of AGENT_ROLES) {
-      const set = Object.keys(deploymentEnv(committed, deployments[role], { secret: () => 's', podName: 'p' }));
-      expect(set.filter((name) => !read.has(name)), `agent-${role} sets unknown variables`).toEqual([]);
-      expect(REQUIRED_ENV.filter((name) => !set.includes(name)), `agent-${role} lacks required variables`).toEqual([]);
+    for (const workload of WORKLOADS) {
+      const set = Object.keys(deploymentEnv(committed, workloads[workload], { secret: () => 's', podName: 'p' }));
+      expect(set.filter((name) => !read.has(name)), `${workload} sets unknown variables`).toEqual([]);
+      expect(REQUIRED_ENV.filter((name) => !set.includes(name)), `${workload} lacks required variables`).toEqual([]);
     }
   });
 
   it('answers every probe path on the port the Deployment names', async () => {
-    for (const role of AGENT_ROLES) {
-      const container = deployments[role].spec.template.spec.containers[0];
-      const env = deploymentEnv(committed, deployments[role], { secret: () => 's', podName: 'p' });
+    for (const name of WORKLOADS) {
+      const container = workloads[name].spec.template.spec.containers[0];
+      const env = deploymentEnv(committed, workloads[name], { secret: () => 's', podName: 'p' });
       for (const kind of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
         const probe = container[kind];
-        expect(probe, `agent-${role} ${kind}`).toBeDefined();
+        expect(probe, `${name} ${kind}`).toBeDefined();
         // The probe's port is the one the runtime listens on for health, per the same manifests.
-        expect(containerPort(deployments[role], probe.httpGet.port)).toBe(Number(env[ENV.healthPort]));
-        const response = await agents[role].get(probe.httpGet.path, loopbackPorts[role].health);
-        expect(response.status, `agent-${role} ${kind} ${probe.httpGet.path}`).toBe(200);
+        expect(containerPort(workloads[name], probe.httpGet.port)).toBe(Number(env[ENV.healthPort]));
+        const response = await agents[name].get(probe.httpGet.path, loopbackPorts[name].health);
+        expect(response.status, `${name} ${kind} ${probe.httpGet.path}`).toBe(200);
       }
     }
   });
 
   it('scrapes every agent, and every agent metric any alert, panel, HPA or adapter rule uses exists in the scrape', async () => {
     const client = redis.client(SECRET_VALUES['agent-hive-redis/password']);
-    for (const role of AGENT_ROLES) for (let i = 0; i < 2; i++) await enqueue(client, role, `healthy-${role}-${i}`, { instructions: 'x' });
-    await waitForResults(client, 8);
+    // Two tasks on every track's stream, so each agent has run some.
+    for (const name of WORKLOADS) {
+      for (let i = 0; i < 2; i++) await client.xadd(hiveKeys().tasks(roleOfWorkload(name), trackOfWorkload(name)), '*', 'id', `healthy-${name}-${i}`, 'payload', '{"instructions":"x"}');
+    }
+    await waitForResults(client, 2 * WORKLOADS.length);
     client.disconnect();
 
-    // The gateway's own metrics come from the gateway, which does not run here.
-    const gatewayMetrics = new Set(Object.values(GATEWAY_METRICS).flatMap(contractSeriesNames));
+    // The gateway's own metrics, the rollout's among them, come from the gateway, which does not run here.
+    const gatewayMetrics = new Set([...Object.values(GATEWAY_METRICS), ...Object.values(ROLLOUT_METRICS)].flatMap(contractSeriesNames));
     const used = new Set<string>(
       [
         ...allQueries(committed).flatMap((q) => metricNames(q.expr!)),
@@ -213,7 +227,7 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
       async () => {
         const targets = await prometheus.targets();
         scraped = await prometheus.metricNames();
-        return targets.length === AGENT_ROLES.length && targets.every((t) => t.health === 'up') && [...used].every((m) => scraped.includes(m));
+        return targets.length === WORKLOADS.length && targets.every((t) => t.health === 'up') && [...used].every((m) => scraped.includes(m));
       },
       60_000,
       'every target up and every used metric scraped',
@@ -222,15 +236,23 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
     });
   }, 90_000);
 
-  it("gives every scraped series a role: the runtime's own where it sets one, the pod's otherwise", async () => {
+  it("gives every scraped series a role and a track: the runtime's own where it sets one, the pod's otherwise", async () => {
     // up and scrape_* are Prometheus' own series about the target: metric relabeling does not apply to them.
     const roleless = await prometheus.query(`count by (__name__) ({namespace="${environment.namespace}", role="", __name__!~"up|scrape_.+"})`);
     expect(roleless.map((r) => r.metric.__name__)).toEqual([]);
+    const trackless = await prometheus.query(`count by (__name__) ({namespace="${environment.namespace}", track="", __name__!~"up|scrape_.+"})`);
+    expect(trackless.map((r) => r.metric.__name__)).toEqual([]);
     const started = await prometheus.query(`${METRICS.processStartTimeSeconds}{namespace="${environment.namespace}"}`);
-    expect(Object.fromEntries(started.map((r) => [r.metric.pod, r.metric.role]))).toEqual(Object.fromEntries(AGENT_ROLES.map((role) => [`agent-${role}-e2e`, role])));
-    // Meta publishes every role's backlog; those keep the role they describe.
+    expect(Object.fromEntries(started.map((r) => [r.metric.pod, [r.metric.role, r.metric.track]]))).toEqual(
+      Object.fromEntries(WORKLOADS.map((name) => [`${name}-e2e`, [roleOfWorkload(name), trackOfWorkload(name)]])),
+    );
+    // Meta publishes every role's and track's backlog; those keep the role and track they describe.
     const backlog = await prometheus.query(`${METRICS.queueBacklog}{namespace="${environment.namespace}"}`);
-    expect(backlog.map((r) => [r.metric.pod, r.metric.role, r.metric.exported_role]).sort()).toEqual(AGENT_ROLES.map((role) => ['agent-meta-e2e', role, undefined]).sort());
+    expect(backlog.map((r) => [r.metric.pod, r.metric.role, r.metric.track, r.metric.exported_role]).sort()).toEqual(
+      [...AGENT_ROLES.map((role) => [role, 'stable']), ...WORKLOADS.filter((n) => trackOfWorkload(n) !== 'stable').map((n) => [roleOfWorkload(n), trackOfWorkload(n)])]
+        .map(([role, track]) => ['agent-meta-e2e', role, track, undefined])
+        .sort(),
+    );
   });
 
   it("joins each agent's spawn time with its process start: with a 1 ms target, every agent just started is slow", async () => {
@@ -239,11 +261,11 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
       .flatMap((g) => g.rules)
       .find((r) => r.alert === 'HiveAgentSpawnSlow')!.expr;
     const slow = await prometheus.query(expr);
-    expect(slow.map((r) => [r.metric.pod, r.metric.role]).sort()).toEqual(AGENT_ROLES.map((role) => [`agent-${role}-e2e`, role]).sort());
+    expect(slow.map((r) => [r.metric.pod, r.metric.role]).sort()).toEqual(WORKLOADS.map((name) => [`${name}-e2e`, roleOfWorkload(name)]).sort());
   });
 
-  it('draws CPU, memory and token spend per role, Redis memory and stream lengths from the scrape', async () => {
-    const byRole = AGENT_ROLES.map((role) => ({ role })).sort((a, b) => a.role.localeCompare(b.role));
+  it('draws CPU, memory and token spend per role and track, Redis memory and stream lengths from the scrape', async () => {
+    const byRole = WORKLOADS.map((name) => ({ role: roleOfWorkload(name), track: trackOfWorkload(name) })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     const expected: Record<string, (series: Array<Record<string, string>>) => boolean> = {
       'CPU per role': (series) => JSON.stringify(series) === JSON.stringify(byRole),
       'Memory per role': (series) => JSON.stringify(series) === JSON.stringify(byRole),
@@ -296,7 +318,7 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
     // Dead letters: a malformed entry.
     await enqueue(client, 'meta', '', null, ['id', 'broken', 'payload', '{not json']);
     // No ready agent: the qa agent stops.
-    agents.qa.kill('SIGTERM');
+    stableAgent('qa').kill('SIGTERM');
     client.disconnect();
 
     const expected: Array<[string, AgentRole]> = [
@@ -363,7 +385,7 @@ function panelExpr(title: string): string {
  * watchdog (the BLOCK time plus 3 s) does not run out during the stall.
  */
 async function stallWhileEnqueueing(client: ReturnType<RedisServer['client']>, role: AgentRole, stallMs: number, count: number): Promise<void> {
-  const agent = agents[role];
+  const agent = stableAgent(role);
   const slowPickups = async () => {
     const text = await agent.metrics();
     return sample(text, `${METRICS.pickupLatencySeconds}_count`, { role }) - sample(text, `${METRICS.pickupLatencySeconds}_bucket`, { role, le: '1' });

@@ -28,7 +28,7 @@ export function alertCases(env: Environment): AlertCase[] {
   const s = (metric: string, labels: Record<string, string>) => seriesName(metric, { namespace: ns, track: STABLE_TRACK, ...labels });
   const ready = (role: string, value: number, pod = `agent-${role}-1`, track = STABLE_TRACK) => ({ [s('hive_agent_ready', { role, pod, track })]: `${value}x60` });
   const tracks = allTracks(env);
-  const allReady = Object.assign({}, ...tracks.map((t) => ready(t.role, 1, `agent-${t.role}-${t.track}-1`, t.track)), ready('meta', 1));
+  const allReady: Record<string, string> = Object.assign({}, ...tracks.map((t) => ready(t.role, 1, `agent-${t.role}-${t.track}-1`, t.track)), ready('meta', 1));
   /** A latency histogram of the developer role: 10 observations a minute, `fastCount` of them under the threshold. */
   const latencyBuckets = (metric: string, fastCount: number) => ({
     [s(`${metric}_bucket`, { role: 'developer', le: '0.1' })]: `0+${fastCount}x60`,
