@@ -198,6 +198,24 @@ export const GATEWAY_ENV = {
   maxBodyBytes: 'HIVE_GATEWAY_MAX_BODY_BYTES',
 } as const;
 
+/**
+ * The old system's queue (the `legacy` track): the Redis list its workers BRPOP from, named
+ * for the gateway, the bridge and the CLI alike.
+ */
+export const LEGACY_ENV = { list: 'HIVE_LEGACY_LIST' } as const;
+
+/**
+ * Environment variables of the bridge (`node agent-runtime/dist/bridge.js`, in the base image),
+ * which moves what the old producers still push onto the role's tracks by its weights; beyond
+ * REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX, the ports and HIVE_LEGACY_LIST.
+ */
+export const BRIDGE_ENV = {
+  /** The Redis list the old producers LPUSH to. */
+  source: 'HIVE_BRIDGE_SOURCE',
+  /** The role whose weights route what the bridge takes. */
+  role: 'HIVE_BRIDGE_ROLE',
+} as const;
+
 /** The consumer group in which the gateways read the results stream into the task store. */
 export const GATEWAY_RESULTS_GROUP = 'gateway';
 

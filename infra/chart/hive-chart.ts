@@ -12,6 +12,7 @@ import { AdapterRulesConfigMap } from '../constructs/monitoring/adapter-rules-co
 import { GrafanaDashboard } from '../constructs/monitoring/grafana-dashboard';
 import { HiveAlertRules } from '../constructs/monitoring/hive-alert-rules';
 import { HiveNamespace } from '../constructs/namespace/hive-namespace';
+import { HiveBridge } from '../constructs/bridge/hive-bridge';
 import { HiveGateway } from '../constructs/gateway/hive-gateway';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
@@ -34,6 +35,8 @@ export class HiveChart extends Chart {
   /** The scalable roles' other tracks. */
   readonly tracks: ReadonlyArray<{ readonly spec: ResolvedTrack; readonly workload: AgentRoleWorkload }>;
   readonly gateway: HiveGateway;
+  /** The bridge from the old system, when the environment has one. */
+  readonly bridge?: HiveBridge;
 
   constructor(scope: Construct, id: string, props: HiveChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -49,6 +52,7 @@ export class HiveChart extends Chart {
       postgres: storeEndpoint(env.postgres, 'postgres', POSTGRES_PORT),
       gatewayClientNamespaces: [...env.gateway.ingressNamespaces, ...(env.gateway.ingress ? [env.gateway.ingress.controllerNamespace] : [])],
       kedaNamespace: env.autoscaling.engine === 'keda' ? env.autoscaling.keda.namespace : undefined,
+      bridge: env.legacy?.bridge !== undefined,
     });
 
     if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
@@ -96,7 +100,21 @@ export class HiveChart extends Chart {
       configMapName: config.name,
       configChecksum: config.checksum,
       prometheusSelectorLabels: env.monitoring.selectorLabels,
+      legacyList: env.legacy?.list,
     });
+
+    if (env.legacy?.bridge) {
+      this.bridge = new HiveBridge(this, 'bridge', {
+        namespace,
+        // The base image holds the bridge's entry point, as it holds the gateway's.
+        image: props.images.gateway,
+        spec: env.legacy.bridge,
+        legacyList: env.legacy.list,
+        configMapName: config.name,
+        configChecksum: config.checksum,
+        prometheusSelectorLabels: env.monitoring.selectorLabels,
+      });
+    }
 
     new HiveAlertRules(this, 'alerts', { environment: env });
     // The only objects outside the environment's namespace; applying them needs the monitoring namespace to exist.

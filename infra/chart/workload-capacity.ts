@@ -6,7 +6,7 @@ import { mebibytes, millicores } from '../constructs/workload/quantities';
 /**
  * The quota that admits every track of every role and the gateway at their max
  * replicas during a rollout (the one pod a rolling update adds), a track at
- * zero with none, meta, plus the in-cluster data plane and 10 % headroom for
+ * zero with none, meta, the bridge, plus the in-cluster data plane and 10 % headroom for
  * debugging pods.
  */
 export function namespaceQuota(env: Environment): NamespaceQuota {
@@ -16,6 +16,8 @@ export function namespaceQuota(env: Environment): NamespaceQuota {
   }));
   workloads.push({ pods: 1, resources: env.roles.meta.resources });
   workloads.push({ pods: env.gateway.maxReplicas + 1, resources: env.gateway.resources });
+  // The bridge is replaced, not surged (Recreate).
+  if (env.legacy?.bridge) workloads.push({ pods: env.legacy.bridge.replicas, resources: env.legacy.bridge.resources });
   for (const store of [env.redis, env.postgres]) {
     if (store.mode === 'in-cluster') workloads.push({ pods: 1, resources: store.resources });
   }

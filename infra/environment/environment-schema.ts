@@ -208,6 +208,39 @@ const gateway = z
     }
   });
 
+/** A Redis key of the old system: what its producers and workers name, beyond the runtime's prefix. */
+const redisKey = z.string().regex(/^[A-Za-z0-9_.:{}\/-]{1,256}$/, "must be a Redis key of 1-256 letters, digits or '_.:{}/-'");
+
+/**
+ * The bridge: moves the tasks the old producers still push onto the role's tracks, by the
+ * role's weights (the legacy track's share goes to `legacy.list`).
+ */
+const bridge = z
+  .object({
+    /** The list the old producers LPUSH to. */
+    source: redisKey,
+    /** The role whose weights route what the bridge takes. */
+    role: z.enum(SCALABLE_ROLES),
+    /** 0 once the old producers are gone. One at most: the bridge is a single consumer of its list. */
+    replicas: z.number().int().min(0).max(1).default(1),
+    resources: resources.default({ cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' }),
+  })
+  .strict();
+
+/** The old system (README: "Migrating from the old agents"). */
+const legacy = z
+  .object({
+    /** The list the old workers BRPOP from: where tasks routed to the legacy track go. */
+    list: redisKey,
+    bridge: bridge.optional(),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    if (l.bridge?.source === l.list) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['bridge', 'source'], message: `must differ from legacy.list (${l.list}): the bridge would route the legacy share back to itself` });
+    }
+  });
+
 const keda = z
   .object({
     /** Namespace of KEDA's operator and metrics server: admitted to an in-cluster Redis. */
@@ -277,6 +310,8 @@ export const environmentSchema = z
       .strict(),
     autoscaling,
     gateway,
+    /** The old system's queue and the bridge from it; omitted: no legacy track. */
+    legacy: legacy.optional(),
     alerts: z
       .object({
         spawnSeconds: z.number().positive(),
@@ -343,6 +378,7 @@ export type ScalableRoleSpec = z.infer<typeof scalableRole>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
 export type GatewaySpec = z.infer<typeof gateway>;
+export type BridgeSpec = z.infer<typeof bridge>;
 
 /** A validated environment. `name` is the stack name (staging, prod). */
 export type Environment = z.infer<typeof environmentSchema> & { readonly name: string };

@@ -40,7 +40,7 @@ const CREDENTIAL_NAME = /(PASSWORD|SECRET|(^|_)TOKEN$|API_?KEY|CREDENTIAL|PRIVAT
  */
 const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
   [SECRETS.anthropic.name]: ['agent', 'agent-track'],
-  [SECRETS.redis.name]: ['agent', 'agent-track', 'gateway', 'redis'],
+  [SECRETS.redis.name]: ['agent', 'agent-track', 'gateway', 'bridge', 'redis'],
   [SECRETS.postgres.name]: ['postgres'],
   [SECRETS.gatewayTokens.name]: ['gateway'],
   [SECRETS.gatewayDatabase.name]: ['gateway'],
@@ -561,7 +561,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
   'MON-SM': (objects) => {
     const monitors = byKind(objects, 'ServiceMonitor');
     return byKind(objects, 'Service')
-      .filter((s) => isAgent(s) || componentOf(s) === 'gateway')
+      .filter((s) => isAgent(s) || ['gateway', 'bridge'].includes(componentOf(s) ?? ''))
       .flatMap((service) => {
         const metricsPort = service.spec.ports.find((p: any) => p.port === METRICS_PORT);
         if (!metricsPort) return [`${describe(service)}: no port ${METRICS_PORT}`];

@@ -18,6 +18,8 @@ export interface HiveGatewayProps {
   readonly configChecksum: string;
   /** Labels Prometheus selects the ServiceMonitor by. */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
+  /** The legacy track's list (`legacy.list`); omitted: no legacy track. */
+  readonly legacyList?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export class HiveGateway extends Construct {
       settings: spec,
       configMapName: props.configMapName,
       configChecksum: props.configChecksum,
+      legacyList: props.legacyList,
     });
     const name = this.deployment.name;
 

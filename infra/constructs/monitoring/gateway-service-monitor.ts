@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { hiveLabels, selectorLabels } from '../workload/labels';
-import { MetricsServiceMonitor } from './metrics-service-monitor';
+import { fillMissingRole, MetricsServiceMonitor } from './metrics-service-monitor';
 
 /** The `role` of the gateway's series that have none of their own, as the dashboard groups them. */
 export const GATEWAY_SERIES_ROLE = 'gateway';
@@ -26,8 +26,7 @@ export class GatewayServiceMonitor extends Construct {
       // As for the agents, every series gets a `role`, so the dashboard's CPU and memory per role
       // show the gateway too: `gateway` where a series has none (process_, nodejs_, the gateway's
       // request metrics); the role of the tasks it accepted (hive_gateway_tasks_total) is kept.
-      // '^$' rather than '': an empty regex reads as unset (omitempty), and the default, (.*), matches every value.
-      roleLabeling: { metricRelabelings: [{ sourceLabels: ['role'], regex: '^$', targetLabel: 'role', replacement: GATEWAY_SERIES_ROLE, action: 'replace' }] },
+      roleLabeling: fillMissingRole(GATEWAY_SERIES_ROLE),
     });
   }
 }

@@ -22,6 +22,15 @@ export interface MetricsServiceMonitorProps {
   readonly interval?: string;
 }
 
+/**
+ * Role labeling for a process that is no agent: every series gets `role`, the process's
+ * name where the series has none of its own, as the dashboard groups CPU and memory by role.
+ */
+export function fillMissingRole(role: string): Pick<Endpoint, 'metricRelabelings'> {
+  // '^$' rather than '': an empty regex reads as unset (omitempty), and the default, (.*), matches every value.
+  return { metricRelabelings: [{ sourceLabels: ['role'], regex: '^$', targetLabel: 'role', replacement: role, action: 'replace' }] };
+}
+
 /** Tells the Prometheus operator to scrape the metrics port of a runtime process's Service. */
 export class MetricsServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: MetricsServiceMonitorProps) {

@@ -23,16 +23,18 @@ export interface HiveNetworkPoliciesProps {
   readonly gatewayClientNamespaces: readonly string[];
   /** KEDA's namespace, whose scalers read the task streams; omitted: KEDA does not scale the agents. */
   readonly kedaNamespace?: string;
+  /** Whether the bridge from the old system runs (it reaches Redis only). @default false */
+  readonly bridge?: boolean;
 }
 
 /** The workloads that talk to the data stores. */
-type StoreClient = 'agents' | 'gateway';
+type StoreClient = 'agents' | 'gateway' | 'bridge';
 
 /**
- * Who may use which data store: the agents only the task streams in Redis; the
- * gateway those and the task history in PostgreSQL.
+ * Who may use which data store: the agents and the bridge only the task streams in
+ * Redis; the gateway those and the task history in PostgreSQL.
  */
-const STORE_CLIENTS: Record<'redis' | 'postgres', readonly StoreClient[]> = { redis: ['agents', 'gateway'], postgres: ['gateway'] };
+const STORE_CLIENTS: Record<'redis' | 'postgres', readonly StoreClient[]> = { redis: ['agents', 'gateway', 'bridge'], postgres: ['gateway'] };
 
 /** Ranges an agent must never reach over its HTTPS rule: the cluster, the node network, cloud metadata. */
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'];
@@ -47,7 +49,12 @@ export class HiveNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: HiveNetworkPoliciesProps) {
     super(scope, id);
     // The agents of every track: another track's pods are another component (workload/labels.ts), with the same rights.
-    const workloads: Record<StoreClient, k8s.LabelSelector> = { agents: componentsSelector(AGENT_COMPONENTS), gateway: { matchLabels: selectorLabels('gateway') } };
+    const workloads: Record<StoreClient, k8s.LabelSelector> = {
+      agents: componentsSelector(AGENT_COMPONENTS),
+      gateway: { matchLabels: selectorLabels('gateway') },
+      bridge: { matchLabels: selectorLabels('bridge') },
+    };
+    const running = (client: StoreClient) => client !== 'bridge' || props.bridge === true;
     const stores = { redis: props.redis, postgres: props.postgres };
     const policy = (name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, name, {
@@ -64,7 +71,7 @@ export class HiveNetworkPolicies extends Construct {
       egress: [{ to: [DNS_PEER], ports: [port(53, 'UDP'), port(53, 'TCP')] }],
     });
 
-    for (const client of ['agents', 'gateway'] as const) {
+    for (const client of (['agents', 'gateway', 'bridge'] as const).filter(running)) {
       const used = (Object.keys(stores) as Array<keyof typeof stores>).filter((store) => STORE_CLIENTS[store].includes(client));
       policy(`${client}-to-data-stores`, {
         podSelector: workloads[client],
@@ -75,7 +82,7 @@ export class HiveNetworkPolicies extends Construct {
 
     for (const [name, store] of Object.entries(stores) as Array<[keyof typeof stores, StoreEndpoint]>) {
       if (store.kind !== 'in-cluster') continue;
-      const clients = STORE_CLIENTS[name];
+      const clients = STORE_CLIENTS[name].filter(running);
       policy(`${name}-from-${clients.join('-and-')}`, {
         podSelector: { matchLabels: selectorLabels(store.component) },
         policyTypes: ['Ingress'],
@@ -101,8 +108,8 @@ export class HiveNetworkPolicies extends Construct {
     }
 
     policy('metrics-from-monitoring', {
-      // Every runtime process serves its metrics on the same port: the agents and the gateway.
-      podSelector: componentsSelector([...AGENT_COMPONENTS, 'gateway']),
+      // Every runtime process serves its metrics on the same port: the agents, the gateway and the bridge.
+      podSelector: componentsSelector([...AGENT_COMPONENTS, 'gateway', ...(props.bridge ? (['bridge'] as const) : [])]),
       policyTypes: ['Ingress'],
       ingress: [{ from: [fromNamespace(props.monitoringNamespace)], ports: [port(METRICS_PORT)] }],
     });

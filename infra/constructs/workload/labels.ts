@@ -6,7 +6,7 @@ import { AgentRole, STABLE_TRACK } from '../../../agent-runtime/src/contract';
  * Deployments select `agent` pods of their role, so another component keeps a track's
  * pods out of them (and out of the stable Service, PDB and autoscaler).
  */
-export type Component = 'namespace' | 'network' | 'config' | 'agent' | 'agent-track' | 'gateway' | 'redis' | 'postgres' | 'monitoring';
+export type Component = 'namespace' | 'network' | 'config' | 'agent' | 'agent-track' | 'gateway' | 'bridge' | 'redis' | 'postgres' | 'monitoring';
 
 /** The components of agent pods, of every track. */
 export const AGENT_COMPONENTS: readonly Component[] = ['agent', 'agent-track'];
