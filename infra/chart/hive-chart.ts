@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentRole, ENV, SCALABLE_ROLES, STABLE_TRACK } from '../../agent-runtime/src/contract';
+import { AgentRole, ENV, STABLE_TRACK } from '../../agent-runtime/src/contract';
 import { formatFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
 import { agentWorkloadName } from '../constructs/agents/agent-deployment';
 import { AgentRoleProps, AgentRoleWorkload, AutoscalingProps, SCALED_TO_ZERO } from '../constructs/agents/agent-role';
@@ -30,10 +30,8 @@ export interface HiveChartProps {
 
 /** Everything one environment runs: namespace, network, data plane, agents, gateway, monitoring. */
 export class HiveChart extends Chart {
-  /** Each role's stable track. */
+  /** Each role's stable track; the other tracks are `agent-<role>-<track>` children of the chart. */
   readonly roles: Readonly<Record<AgentRole, AgentRoleWorkload>>;
-  /** The scalable roles' other tracks. */
-  readonly tracks: ReadonlyArray<{ readonly spec: ResolvedTrack; readonly workload: AgentRoleWorkload }>;
   readonly gateway: HiveGateway;
   /** The bridge from the old system, when the environment has one. */
   readonly bridge?: HiveBridge;
@@ -89,9 +87,8 @@ export class HiveChart extends Chart {
       concurrency: env.roles.meta.concurrency,
       settings: others.length > 0 ? { [ENV.fleetTracks]: formatFleetTracks(others) } : {},
     });
-    const stable = (role: (typeof SCALABLE_ROLES)[number]) => tracks.find((t) => t.spec.role === role && t.spec.track === STABLE_TRACK)!.workload;
-    this.roles = { ...(Object.fromEntries(SCALABLE_ROLES.map((role) => [role, stable(role)])) as Record<(typeof SCALABLE_ROLES)[number], AgentRoleWorkload>), meta };
-    this.tracks = tracks.filter((t) => t.spec.track !== STABLE_TRACK);
+    const stable = tracks.filter((t) => t.spec.track === STABLE_TRACK).map((t) => [t.spec.role, t.workload]);
+    this.roles = { ...Object.fromEntries(stable), meta } as Record<AgentRole, AgentRoleWorkload>;
 
     this.gateway = new HiveGateway(this, 'gateway', {
       namespace,
