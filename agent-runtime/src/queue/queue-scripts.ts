@@ -12,6 +12,8 @@ const SCRIPTS = {
   hiveReclaim: { file: 'reclaim', keys: 1 },
   hiveCheckpoint: { file: 'checkpoint', keys: 4 },
   hiveBreaker: { file: 'breaker', keys: 1 },
+  hiveBridgeRoute: { file: 'bridge-route', keys: 2 },
+  hiveBridgeReject: { file: 'bridge-reject', keys: 2 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
