@@ -60,6 +60,18 @@ function track(field: string, name: unknown): string {
   return name;
 }
 
+/** The URL is printed and kept in the rollout's state: no credentials in it (fetch would refuse them anyway). */
+function prometheusUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) fail(`\`prometheus\` must be an http(s) URL, got \`${text}\``);
+  if (url.username || url.password) fail('`prometheus` must not carry credentials: they would be printed and stored with the plan');
+}
+
 function steps(value: string | readonly number[]): number[] {
   const list = typeof value === 'string' ? value.split(',').map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : Number.NaN)) : [...value];
   const increasing = list.every((p, i) => Number.isInteger(p) && p >= 1 && p <= 100 && (i === 0 || p > list[i - 1]));
@@ -114,7 +126,7 @@ export function resolvePlan(file: unknown, flags: PlanInput): RolloutPlan {
   // Agents serve every track but legacy; going back to the old system is what rollback does.
   if (to === LEGACY_TRACK) fail(`\`to\` cannot be \`${LEGACY_TRACK}\`: a rollout moves work to the fleet; \`hive rollout rollback\` gives it back`);
   if (input.prometheus === undefined || input.prometheus === '') fail('`prometheus` is required (--prometheus, or PROMETHEUS_URL)');
-  if (!/^https?:\/\/[^\s]+$/.test(input.prometheus)) fail(`\`prometheus\` must be an http(s) URL, got \`${input.prometheus}\``);
+  prometheusUrl(input.prometheus);
 
   const soakMs = duration('soak', input.soak ?? PLAN_DEFAULTS.soak);
   const windowMs = duration('window', input.window ?? PLAN_DEFAULTS.window);
