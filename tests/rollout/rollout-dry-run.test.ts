@@ -4,7 +4,7 @@ import { hiveKeys } from '../../agent-runtime/src/contract';
 import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
 import { text } from '../support/fake-messages-api';
 import { enqueue, waitForResults } from '../support/hive-streams';
-import { useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, useRolloutFleet } from '../support/rollout-fleet';
 
 /** Every key with its type, serialized value and expiry time (absolute, so waiting changes nothing). */
 async function snapshot(redis: Redis): Promise<Record<string, string>> {
@@ -24,13 +24,13 @@ describe('hive rollout start --dry-run', () => {
     await waitForResults(redis, 1);
     const before = await snapshot(redis);
 
-    const dry = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--window', '4s', '--dry-run']).result;
+    const dry = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--window', GATE_WINDOW, '--dry-run']).result;
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('plan: developer: stable -> green, steps 25 %, 50 %, 75 %, 100 %');
     for (const gate of ['failure-ratio', 'pickup-latency-p99', 'alerts-firing', 'tokens-per-task']) expect(dry.stderr).toMatch(new RegExp(`\\n  pass ${gate}`));
     expect(dry.stdout).toBe('dry run: pre-validation passed; nothing was changed\n');
 
-    const refused = await fleet.rollout(['start', '--role', 'developer', '--to', 'blue', '--window', '4s', '--dry-run']).result;
+    const refused = await fleet.rollout(['start', '--role', 'developer', '--to', 'blue', '--window', GATE_WINDOW, '--dry-run']).result;
     expect(refused.code).toBe(65);
     expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^hive: dry run: the rollout would be refused: no ready agent of developer on track blue \(hive_agent_ready in Prometheus\); gate failure-ratio: no data/);
 

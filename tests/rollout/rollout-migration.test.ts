@@ -5,7 +5,7 @@ import { text } from '../support/fake-messages-api';
 import { results } from '../support/hive-streams';
 import { legacyTask } from '../support/legacy-queue';
 import { LegacyWorker } from '../support/legacy-worker';
-import { SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
 
 const LEGACY_LIST = 'oldq:work';
 
@@ -26,14 +26,14 @@ describe('migrating from the old agents', () => {
     await waitFor(async () => Object.keys(await oldWorker!.done(redis)).length === 5, 10_000, 'the old workers to do the first tasks');
 
     const env = { [ENV.legacyList]: LEGACY_LIST };
-    const dry = await fleet.rollout(['start', '--role', 'developer', '--from', 'legacy', '--to', 'stable', '--window', '4s', '--dry-run'], env).result;
+    const dry = await fleet.rollout(['start', '--role', 'developer', '--from', 'legacy', '--to', 'stable', '--window', GATE_WINDOW, '--dry-run'], env).result;
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).not.toContain('tokens-per-task');
 
     const producer = setInterval(() => void produce(), 100);
     let migration;
     try {
-      migration = await fleet.rollout(['start', '--role', 'developer', '--from', 'legacy', '--to', 'stable', '--soak', '3s', '--window', '4s'], env).result;
+      migration = await fleet.rollout(['start', '--role', 'developer', '--from', 'legacy', '--to', 'stable', '--soak', '3s', '--window', GATE_WINDOW], env).result;
     } finally {
       clearInterval(producer);
     }

@@ -3,7 +3,7 @@ import { hiveKeys } from '../../agent-runtime/src/contract';
 import { apiError, text } from '../support/fake-messages-api';
 import { results, waitForResults } from '../support/hive-streams';
 import { legacyTask, routedIds } from '../support/legacy-queue';
-import { SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
 
 const keys = hiveKeys();
 /** Tasks sent at each step to measure its split. */
@@ -16,7 +16,7 @@ describe('hive rollout start', () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: () => text('done') } });
     await fleet.startBridge();
     const redis = fleet.client();
-    const cli = fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--soak', '5s', '--window', '4s']);
+    const cli = fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--soak', '5s', '--window', GATE_WINDOW]);
 
     const measured: Record<number, number> = {};
     for (const [step, percent] of [25, 50, 75, 100].entries()) {
@@ -47,7 +47,7 @@ describe('hive rollout start', () => {
     let sent = 0;
     const producer = setInterval(() => void redis.lpush(SOURCE_LIST, ...Array.from({ length: 10 }, () => legacyTask(`p-${sent++}`))), 100);
     try {
-      const { code, stderr } = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--soak', '20s', '--window', '4s']).result;
+      const { code, stderr } = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--soak', '20s', '--check-every', '2s', '--window', GATE_WINDOW]).result;
       expect(code, stderr).toBe(3);
       expect(stderr.trim().split('\n').at(-1)).toMatch(/^hive: rolled back at step 1\/4 \(green at 25 %\): gate failure-ratio 0\.\d+ > 0\.02$/);
     } finally {

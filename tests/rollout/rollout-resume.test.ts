@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { waitFor } from '../support/agent-process';
 import { text } from '../support/fake-messages-api';
-import { useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, useRolloutFleet } from '../support/rollout-fleet';
 
 const keys = hiveKeys();
 const lastLine = (output: string) => output.trim().split('\n').at(-1);
@@ -13,7 +13,7 @@ const lastLine = (output: string) => output.trim().split('\n').at(-1);
 /** A plan file with a short lock, so a killed rollout's lock expires within the test. */
 function planFile(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'hive-plan-')), 'plan.json');
-  writeFileSync(path, JSON.stringify({ role: 'developer', to: 'green', steps: [50, 100], soak: '4s', checkEvery: '1s', window: '4s', lockTtl: '2s', gates: { 'failure-ratio': { threshold: 0.05 } } }));
+  writeFileSync(path, JSON.stringify({ role: 'developer', to: 'green', steps: [50, 100], soak: '4s', checkEvery: '1s', window: GATE_WINDOW, lockTtl: '2s', gates: { 'failure-ratio': { threshold: 0.05 } } }));
   return path;
 }
 

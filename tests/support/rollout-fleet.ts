@@ -8,6 +8,12 @@ import { loadChartsOut } from './manifests';
 import { ruleGroups } from './monitoring-queries';
 import { PrometheusServer } from './prometheus-server';
 
+/** The gates' window in these tests: six scrapes, so a scrape missed on a busy machine still leaves data. */
+export const GATE_WINDOW = '6s';
+
+/** The series the default gates read, per agent. */
+const GATE_METRICS = ['hive_tasks_total', 'hive_llm_tokens_total', 'hive_task_pickup_latency_seconds_bucket'];
+
 /** The list the old producers write in these tests. */
 export const SOURCE_LIST = 'oldq:incoming';
 
@@ -72,8 +78,9 @@ export function useRolloutFleet(): RolloutFleet {
       );
       const server = prometheus;
       await waitFor(async () => (await server.query(`sum(hive_agent_ready{role="${role}"})`))[0]?.value[1] === String(targets.length), 20_000, 'Prometheus to see every agent ready');
-      // Rates need two scrapes in the gates' window (the tests use 4 s).
-      await waitFor(async () => (await server.query(`count(increase(hive_tasks_total{role="${role}"}[4s]))`)).length > 0, 20_000, 'two scrapes of every agent');
+      // Rates need two scrapes of every agent in the gates' window.
+      const scraped = async (metric: string) => (await server.query(`count(count by (pod) (increase(${metric}{role="${role}"}[${GATE_WINDOW}])))`))[0]?.value[1] === String(targets.length);
+      await waitFor(async () => (await Promise.all(GATE_METRICS.map(scraped))).every(Boolean), 20_000, 'two scrapes of every agent');
       return server;
     },
     async startBridge(role = 'developer', legacyList) {

@@ -91,12 +91,13 @@ function rolloutCommands(rollout: Command, io: CliIo, exit: (code: number) => vo
     .option('--steps <list>', "the new track's percent at each step (default: 25,50,75,100)")
     .option('--soak <duration>', 'how long each step runs before its gates decide (default: 5m)')
     .option('--window <duration>', "the range of the gates' rates (default: 5m)")
+    .option('--check-every <duration>', 'how often the gates are asked during a step (default: 30s, at most the soak)')
     .option('--prometheus <url>', '$PROMETHEUS_URL when not given')
     .option('--plan <file>', 'a JSON plan (role, from, to, steps, soak, checkEvery, window, lockTtl, prometheus, gates); the options win over it')
     .option('--dry-run', 'print the plan and evaluate every gate; change nothing')
     .action(async (flags: OptionValues) => {
-      const { role: planRole, to, from, steps, soak, window, prometheus, plan, dryRun } = flags;
-      exit(await rolloutStartCommand({ planFile: plan, dryRun: Boolean(dryRun), flags: { role: planRole, to, from, steps, soak, window, prometheus } }, io));
+      const { role: planRole, to, from, steps, soak, window, checkEvery, prometheus, plan, dryRun } = flags;
+      exit(await rolloutStartCommand({ planFile: plan, dryRun: Boolean(dryRun), flags: { role: planRole, to, from, steps, soak, window, checkEvery, prometheus } }, io));
     });
   subcommand(rollout, 'status', "the role's weights, its latest rollout and its gates")
     .addOption(role())
