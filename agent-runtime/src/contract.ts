@@ -50,8 +50,6 @@ export const ENV = {
   breakerMaxOpenMs: 'HIVE_LLM_BREAKER_MAX_OPEN_MS',
   logLevel: 'HIVE_LOG_LEVEL',
   podName: 'POD_NAME',
-  /** The old system's queue: the Redis list its workers BRPOP from (the `legacy` track; gateway, bridge and CLI). */
-  legacyList: 'HIVE_LEGACY_LIST',
 } as const;
 
 /** Variables without which the runtime refuses to start. */
@@ -190,15 +188,17 @@ export const BRIDGE_METRICS = {
   rejectedTotal: 'hive_bridge_rejected_total',
 } as const;
 
-/** Environment variables of the bridge (`node agent-runtime/dist/bridge.js`), beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX, HIVE_LEGACY_LIST and the ports. */
+/** Environment variables of the bridge (`node agent-runtime/dist/bridge.js`), beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and the ports. */
 export const BRIDGE_ENV = {
+  /** The old system's queue, the `legacy` track: the Redis list its workers BRPOP from (the bridge and `hive rollout` read it; the gateway never routes there). */
+  legacyList: 'HIVE_LEGACY_LIST',
   /** The Redis list the old producers still LPUSH to; must differ from HIVE_LEGACY_LIST. */
   source: 'HIVE_BRIDGE_SOURCE',
   /** The role whose weights route the source's entries. */
   role: 'HIVE_BRIDGE_ROLE',
 } as const;
 
-/** What `hive rollout` reads, beside REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and HIVE_LEGACY_LIST. */
+/** What `hive rollout` reads, beside REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and BRIDGE_ENV.legacyList. */
 export const ROLLOUT_ENV = {
   /** Prometheus base URL for the gates, when --prometheus is not given. */
   prometheusUrl: 'PROMETHEUS_URL',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BRIDGE_ENV, ENV, hiveKeys } from '../../agent-runtime/src/contract';
+import { BRIDGE_ENV, hiveKeys } from '../../agent-runtime/src/contract';
 import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
 import { parseWeights, pickTrack } from '../../agent-runtime/src/routing/track-weights';
 import { AgentProcess, BRIDGE_ENTRY_POINT, waitFor } from '../support/agent-process';
@@ -16,7 +16,7 @@ describe('the bridge from the old system’s queue', () => {
   afterEach(async () => Promise.all(bridges.splice(0).map((bridge) => bridge.stop())));
 
   async function startBridge(env: Record<string, string> = {}): Promise<AgentProcess> {
-    const bridge = await AgentProcess.start({ REDIS_URL: hive.redis.url, [BRIDGE_ENV.source]: SOURCE, [ENV.legacyList]: LEGACY, [BRIDGE_ENV.role]: 'developer', ...env }, BRIDGE_ENTRY_POINT);
+    const bridge = await AgentProcess.start({ REDIS_URL: hive.redis.url, [BRIDGE_ENV.source]: SOURCE, [BRIDGE_ENV.legacyList]: LEGACY, [BRIDGE_ENV.role]: 'developer', ...env }, BRIDGE_ENTRY_POINT);
     bridges.push(bridge);
     return bridge;
   }
@@ -101,14 +101,14 @@ describe('the bridge from the old system’s queue', () => {
   it('refuses a source that is the old workers’ list, and holds the entries while legacy weights have no list to go to', async () => {
     const looped = await startBridge({ [BRIDGE_ENV.source]: LEGACY });
     expect((await looped.exited).code).toBe(1);
-    expect(looped.stderr).toContain(`Expected \`${BRIDGE_ENV.source}\` to differ from \`${ENV.legacyList}\`, both are \`${LEGACY}\``);
+    expect(looped.stderr).toContain(`Expected \`${BRIDGE_ENV.source}\` to differ from \`${BRIDGE_ENV.legacyList}\`, both are \`${LEGACY}\``);
 
     const redis = hive.client();
     await setTrackWeights(redis, keys, 'developer', { legacy: 25, stable: 75 });
-    const bridge = await startBridge({ [ENV.legacyList]: '' });
+    const bridge = await startBridge({ [BRIDGE_ENV.legacyList]: '' });
     await redis.lpush(SOURCE, legacyTask('held'));
     await waitFor(async () => (await bridge.get('/readyz').catch(() => ({ status: 0, body: '' }))).body.includes('not routing'), 10_000, 'readiness to say why');
-    expect((await bridge.get('/readyz')).body).toContain(`the weights give the \`legacy\` track 25 %, but \`${ENV.legacyList}\` names no list to send its tasks to`);
+    expect((await bridge.get('/readyz')).body).toContain(`the weights give the \`legacy\` track 25 %, but \`${BRIDGE_ENV.legacyList}\` names no list to send its tasks to`);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await redis.lrange(SOURCE, 0, -1)).toEqual([legacyTask('held')]);
 

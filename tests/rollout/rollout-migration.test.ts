@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENV, hiveKeys } from '../../agent-runtime/src/contract';
+import { BRIDGE_ENV, hiveKeys } from '../../agent-runtime/src/contract';
 import { waitFor } from '../support/agent-process';
 import { text } from '../support/fake-messages-api';
 import { results } from '../support/hive-streams';
@@ -25,7 +25,7 @@ describe('migrating from the old agents', () => {
     await produce();
     await waitFor(async () => Object.keys(await oldWorker!.done(redis)).length === 5, 10_000, 'the old workers to do the first tasks');
 
-    const env = { [ENV.legacyList]: LEGACY_LIST };
+    const env = { [BRIDGE_ENV.legacyList]: LEGACY_LIST };
     const dry = await fleet.rollout(['start', '--role', 'developer', '--from', 'legacy', '--to', 'stable', '--window', GATE_WINDOW, '--dry-run'], env).result;
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).not.toContain('tokens-per-task');

@@ -85,7 +85,7 @@ export function useRolloutFleet(): RolloutFleet {
     },
     async startBridge(role = 'developer', legacyList) {
       const bridge = await AgentProcess.start(
-        { REDIS_URL: hive.redis.url, [BRIDGE_ENV.source]: SOURCE_LIST, [BRIDGE_ENV.role]: role, ...(legacyList ? { [ENV.legacyList]: legacyList } : {}) },
+        { REDIS_URL: hive.redis.url, [BRIDGE_ENV.source]: SOURCE_LIST, [BRIDGE_ENV.role]: role, ...(legacyList ? { [BRIDGE_ENV.legacyList]: legacyList } : {}) },
         BRIDGE_ENTRY_POINT,
       );
       processes.push(bridge);

@@ -43,7 +43,7 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
     redisPassword: env[ENV.redisPassword] || undefined,
     keyPrefix: keyPrefix(env),
     source: listName(env, BRIDGE_ENV.source)!,
-    legacyList: listName(env, ENV.legacyList),
+    legacyList: listName(env, BRIDGE_ENV.legacyList),
     role,
     healthPort: integer(env, ENV.healthPort, HEALTH_PORT, 0, 65535),
     metricsPort: integer(env, ENV.metricsPort, METRICS_PORT, 0, 65535),
@@ -51,7 +51,7 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
     logLevel: logLevel(env),
   };
   // Routing to the old workers would put the entry back where the bridge takes it from: a loop.
-  if (config.source === config.legacyList) throw new ConfigError(`Expected \`${BRIDGE_ENV.source}\` to differ from \`${ENV.legacyList}\`, both are \`${config.source}\``);
+  if (config.source === config.legacyList) throw new ConfigError(`Expected \`${BRIDGE_ENV.source}\` to differ from \`${BRIDGE_ENV.legacyList}\`, both are \`${config.source}\``);
   if (config.healthPort !== 0 && config.healthPort === config.metricsPort) {
     throw new ConfigError(`Expected \`${ENV.healthPort}\` and \`${ENV.metricsPort}\` to differ, both are ${config.healthPort}`);
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AgentRole, ENV, LEGACY_TRACK, ROLLOUT_ENV } from '../contract';
+import { AgentRole, BRIDGE_ENV, LEGACY_TRACK, ROLLOUT_ENV } from '../contract';
 import { formatWeights, parseWeights, TrackWeights } from '../routing/track-weights';
 import { formatDuration } from '../rollout/duration';
 import { describeGate, GateResult } from '../rollout/gate-evaluation';
@@ -162,8 +162,8 @@ function currentWeights(stored: Record<string, string>): TrackWeights {
 /** The old system's backlog, for a plan that moves work from it; such a plan needs HIVE_LEGACY_LIST. */
 async function legacyBacklog(fleet: FleetRedis, plan: RolloutPlan, io: CliIo): Promise<number | undefined> {
   if (plan.from !== LEGACY_TRACK) return undefined;
-  const list = io.env[ENV.legacyList];
-  if (!list) throw usageError(`a rollout from the \`${LEGACY_TRACK}\` track needs \`${ENV.legacyList}\`: the old workers' list, as the bridge has it`);
+  const list = io.env[BRIDGE_ENV.legacyList];
+  if (!list) throw usageError(`a rollout from the \`${LEGACY_TRACK}\` track needs \`${BRIDGE_ENV.legacyList}\`: the old workers' list, as the bridge has it`);
   return fleet.redis.llen(list);
 }
 

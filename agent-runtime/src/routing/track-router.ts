@@ -1,4 +1,4 @@
-import { AGENT_ROLES, AgentRole, ENV, HiveKeys, LEGACY_TRACK } from '../contract';
+import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK } from '../contract';
 import { Logger } from '../log/logger';
 import { RedisClient } from '../queue/redis-connections';
 import { ALL_STABLE, fleetWeights, formatWeights, legacyPercent, parseWeights, pickTrack, TrackWeights, TrackWeightsError } from './track-weights';
@@ -87,7 +87,7 @@ export class TrackRouter {
       const [stored, [status, step]] = await Promise.all([this.redis.hgetall(keys.trackWeights(role)), this.redis.hmget(keys.rolloutState(role), 'status', 'step')]);
       const next = Object.keys(stored).length === 0 && this.options.defaultWeights ? this.options.defaultWeights : parseWeights(stored);
       if (legacyPercent(next) > 0 && !this.options.legacyList && !this.options.fleetOnly) {
-        throw new TrackWeightsError(`the weights give the \`${LEGACY_TRACK}\` track ${legacyPercent(next)} %, but \`${ENV.legacyList}\` names no list to send its tasks to`);
+        throw new TrackWeightsError(`the weights give the \`${LEGACY_TRACK}\` track ${legacyPercent(next)} %, but \`${BRIDGE_ENV.legacyList}\` names no list to send its tasks to`);
       }
       const previous = this.routingOf(role).weights;
       if (formatWeights(next) !== formatWeights(previous)) this.logger.info('track weights changed', { role, weights: formatWeights(next), previous: formatWeights(previous) });
