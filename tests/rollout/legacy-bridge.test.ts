@@ -36,7 +36,7 @@ describe('the bridge from the old system’s queue', () => {
     await drained();
 
     const weights = parseWeights({ legacy: 50, stable: 30, green: 20 });
-    const routed = await routedIds(redis, 'developer', LEGACY, ['stable', 'green']);
+    const routed = await routedIds(redis, 'developer', ['stable', 'green'], LEGACY);
     for (const track of ['legacy', 'stable', 'green']) {
       expect(routed[track].sort()).toEqual(entries.map((_, i) => `t-${i}`).filter((id) => pickTrack(weights, id) === track).sort());
     }
@@ -65,7 +65,7 @@ describe('the bridge from the old system’s queue', () => {
     await redis.lpush(SOURCE, 'not json', legacyTask('good-1'), JSON.stringify({ id: 7, instructions: 'x' }), JSON.stringify({ id: 'no-instructions' }), legacyTask('good-2'));
     await drained();
 
-    expect(await routedIds(redis, 'developer', LEGACY, ['stable'])).toMatchObject({ stable: ['good-1', 'good-2'] });
+    expect(await routedIds(redis, 'developer', ['stable'], LEGACY)).toMatchObject({ stable: ['good-1', 'good-2'] });
     const rejected = (await redis.lrange(keys.bridgeRejected('developer'), 0, -1)).map((line) => JSON.parse(line)).reverse();
     expect(rejected.map(({ entry, error }) => [entry, error])).toEqual([
       ['not json', expect.stringMatching(/^the entry is not JSON: /)],
@@ -75,7 +75,7 @@ describe('the bridge from the old system’s queue', () => {
     await bridge.waitForLog('entry is not a task; kept in the rejected list', 5_000, (line) => line.error === "field 'id' must be a string");
   });
 
-  it('routes every entry exactly once when killed at any point, and routes what a killed bridge left in processing at start', async () => {
+  it('routes every entry exactly once when killed at any point or stopped, and routes what a killed bridge left in processing at start', async () => {
     const redis = hive.client();
     await setTrackWeights(redis, keys, 'developer', { legacy: 50, stable: 50 });
     // As if a bridge died between taking the entry and routing it.
@@ -83,16 +83,17 @@ describe('the bridge from the old system’s queue', () => {
     const ids = ['left-behind', ...Array.from({ length: 3000 }, (_, i) => `k-${i}`)];
     await redis.lpush(SOURCE, ...ids.slice(1).map((id) => legacyTask(id)));
 
-    for (let kill = 0; kill < 3; kill++) {
+    // Killed at random points, and stopped as Kubernetes stops a pod: the entry in hand is routed, the rest wait.
+    for (const [round, signal] of (['SIGKILL', 'SIGTERM', 'SIGKILL'] as const).entries()) {
       const bridge = await startBridge();
-      await waitFor(async () => (await redis.llen(SOURCE)) < 3000 - 600 * (kill + 1), 20_000, 'the bridge to route some entries');
-      bridge.kill('SIGKILL');
-      await bridge.exited;
+      await waitFor(async () => (await redis.llen(SOURCE)) < 3000 - 600 * (round + 1), 20_000, 'the bridge to route some entries');
+      bridge.kill(signal);
+      expect((await bridge.exited).code).toBe(signal === 'SIGTERM' ? 0 : null);
     }
     await (await startBridge()).waitForReadiness(200);
     await drained();
 
-    const routed = await routedIds(redis, 'developer', LEGACY, ['stable']);
+    const routed = await routedIds(redis, 'developer', ['stable'], LEGACY);
     const all = [...routed.legacy, ...routed.stable];
     expect(all.length).toBe(ids.length);
     expect(new Set(all)).toEqual(new Set(ids));
@@ -114,6 +115,6 @@ describe('the bridge from the old system’s queue', () => {
 
     await setTrackWeights(redis, keys, 'developer', { stable: 100 });
     await drained();
-    expect(await routedIds(redis, 'developer', LEGACY, ['stable'])).toMatchObject({ stable: ['held'] });
+    expect(await routedIds(redis, 'developer', ['stable'], LEGACY)).toMatchObject({ stable: ['held'] });
   });
 });

@@ -25,7 +25,7 @@ describe('hive rollout start', () => {
       await new Promise((r) => setTimeout(r, 1_000));
       await redis.lpush(SOURCE_LIST, ...Array.from({ length: PER_STEP }, (_, i) => legacyTask(`s${step + 1}-${i}`)));
       await fleet.drained();
-      const routed = await routedIds(redis, 'developer', 'unused', ['stable', 'green']);
+      const routed = await routedIds(redis, 'developer', ['stable', 'green']);
       const green = routed.green.filter((id) => id.startsWith(`s${step + 1}-`)).length;
       const stable = routed.stable.filter((id) => id.startsWith(`s${step + 1}-`)).length;
       expect(green + stable).toBe(PER_STEP);
