@@ -16,7 +16,7 @@ async function snapshot(redis: Redis): Promise<Record<string, string>> {
 describe('hive rollout start --dry-run', () => {
   const fleet = useRolloutFleet();
 
-  it('prints the plan and every gate’s verdict and changes nothing in Redis, whether the rollout would start or be refused', async () => {
+  it('prints the plan and every gate’s verdict and changes nothing in Redis, whether the rollout would start or be refused; a real start refused leaves nothing behind', async () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: () => text('done') } });
     const redis = fleet.client();
     await setTrackWeights(redis, hiveKeys(), 'developer', { stable: 100, green: 0 });
@@ -32,8 +32,15 @@ describe('hive rollout start --dry-run', () => {
 
     const refused = await fleet.rollout(['start', '--role', 'developer', '--to', 'blue', '--window', GATE_WINDOW, '--dry-run']).result;
     expect(refused.code).toBe(65);
-    expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^hive: dry run: the rollout would be refused: no ready agent of developer on track blue \(hive_agent_ready in Prometheus\); gate failure-ratio: no data/);
+    expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^hive: dry run: the rollout would be refused: pre-validation: no ready agent of developer on track blue \(hive_agent_ready in Prometheus\); pre-validation: gate failure-ratio: no data/);
 
     expect(await snapshot(redis)).toEqual(before);
+
+    // A real start refuses the same way, and leaves neither lock nor state behind.
+    await setTrackWeights(redis, hiveKeys(), 'developer', { stable: 50, green: 50 });
+    const split = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--window', GATE_WINDOW]).result;
+    expect(split.code).toBe(65);
+    expect(split.stderr.trim().split('\n').at(-1)).toBe('hive: refused: a rollout starts with every new task of developer on stable, but the weights are green=50 stable=50');
+    expect(await redis.exists(hiveKeys().rolloutLock('developer'), hiveKeys().rolloutState('developer'))).toBe(0);
   }, 60_000);
 });

@@ -30,10 +30,7 @@ export async function rolloutStartCommand(options: RolloutStartOptions, io: CliI
     const prometheus = new PrometheusApi(plan.prometheusUrl);
     if (options.dryRun) {
       // Reads only: no lock, no state, no weights.
-      const refusal = startRefusal(await store.read(), await store.weights(), plan);
-      const validation = await preValidate(prometheus, plan);
-      printValidation(io, validation.readyAgents, validation.gates);
-      const problems = [...(refusal ? [refusal] : []), ...validation.problems];
+      const { problems } = await startChecks(io, store, prometheus, plan);
       if (problems.length > 0) throw new CliError(`dry run: the rollout would be refused: ${problems.join('; ')}`, EXIT.refused);
       io.stdout.write(`dry run: pre-validation passed; nothing was changed\n`);
       return EXIT.ok;
@@ -42,13 +39,10 @@ export async function rolloutStartCommand(options: RolloutStartOptions, io: CliI
     if (!(await lock.acquire())) throw await lockHeld(lock, plan.role);
     let state: RolloutState;
     try {
-      const refusal = startRefusal(await store.read(), await store.weights(), plan);
-      if (refusal) throw new CliError(refusal, EXIT.refused);
-      const validation = await preValidate(prometheus, plan);
-      printValidation(io, validation.readyAgents, validation.gates);
-      if (validation.problems.length > 0) throw new CliError(`refused: pre-validation failed: ${validation.problems.join('; ')}`, EXIT.refused);
+      const { problems, gates } = await startChecks(io, store, prometheus, plan);
+      if (problems.length > 0) throw new CliError(`refused: ${problems.join('; ')}`, EXIT.refused);
       const startedAt = new Date().toISOString();
-      state = { plan, status: 'running', step: 0, startedAt, updatedAt: startedAt, gates: validation.gates, reason: 'pre-validation passed' };
+      state = { plan, status: 'running', step: 0, startedAt, updatedAt: startedAt, gates, reason: 'pre-validation passed' };
       await store.apply({ owner: lock.owner, expect: 'idle', state: { ...state, stepStartedAt: '', finishedAt: '' } });
     } catch (error) {
       await lock.release();
@@ -139,6 +133,15 @@ async function runToEnd(io: CliIo, plan: RolloutPlan, state: RolloutState, deps:
   return EXIT.ok;
 }
 
+/** What stops the plan from starting now: Redis's state and weights, then pre-validation (whose verdicts it prints). */
+async function startChecks(io: CliIo, store: RolloutStore, prometheus: PrometheusApi, plan: RolloutPlan): Promise<{ problems: string[]; gates: readonly GateResult[] }> {
+  const refusal = startRefusal(await store.read(), await store.weights(), plan);
+  const validation = await preValidate(prometheus, plan);
+  io.stderr.write(`pre-validation: ${validation.readyAgents} ready agent(s) on the new track\n`);
+  for (const gate of validation.gates) io.stderr.write(`  ${gate.passed && gate.judged ? 'pass' : 'FAIL'} ${describeGate(gate)}\n`);
+  return { problems: [...(refusal ? [refusal] : []), ...validation.problems.map((problem) => `pre-validation: ${problem}`)], gates: validation.gates };
+}
+
 /** Why a rollout cannot start from what Redis holds now, or undefined. */
 function startRefusal(state: RolloutState | undefined, stored: Record<string, string>, plan: RolloutPlan): string | undefined {
   if (state?.status === 'running') {
@@ -147,7 +150,7 @@ function startRefusal(state: RolloutState | undefined, stored: Record<string, st
   if (Object.keys(stored).length === 0) return undefined;
   const weights = currentWeights(stored);
   const fromPercent = weights.find(({ track }) => track === plan.from)?.percent ?? 0;
-  if (fromPercent !== 100) return `refused: a rollout starts with every new task of ${plan.role} on ${plan.from}, but the weights are ${formatWeights(weights)}`;
+  if (fromPercent !== 100) return `a rollout starts with every new task of ${plan.role} on ${plan.from}, but the weights are ${formatWeights(weights)}`;
   return undefined;
 }
 
@@ -219,11 +222,6 @@ function printPlan(io: CliIo, plan: RolloutPlan, legacyBacklog: number | undefin
     ...(legacyBacklog === undefined ? [] : [`  the old system's list holds ${legacyBacklog} tasks`]),
   ];
   io.stderr.write(`${lines.join('\n')}\n`);
-}
-
-function printValidation(io: CliIo, readyAgents: number, gates: readonly GateResult[]): void {
-  io.stderr.write(`pre-validation: ${readyAgents} ready agent(s) on the new track\n`);
-  for (const gate of gates) io.stderr.write(`  ${gate.passed && gate.judged ? 'pass' : 'FAIL'} ${describeGate(gate)}\n`);
 }
 
 function gateSummary(gates: readonly GateResult[]): string {
