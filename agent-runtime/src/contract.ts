@@ -66,15 +66,22 @@ export const DEFAULT_KEY_PREFIX = 'hive';
  * tracks is unchanged.
  */
 export const STABLE_TRACK = 'stable';
-/** Reserved for the bridge to the old system's queue (not built yet). */
+/**
+ * The old system's queue (HIVE_LEGACY_LIST) as a track: weights may route to
+ * it, but no agent serves it, so no agent may name it in HIVE_TRACK.
+ */
 export const LEGACY_TRACK = 'legacy';
 const TRACK_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
-/** Why `name` cannot name a track, or undefined if it can. */
+/** Why `name` cannot name a track that agents serve, or undefined if it can. */
 export function trackNameProblem(name: string): string | undefined {
-  if (!TRACK_NAME.test(name)) return `a track name is 1-31 lowercase letters, digits or '-', starting with a letter, got \`${name}\``;
   if (name === LEGACY_TRACK) return `the track name \`${LEGACY_TRACK}\` is reserved`;
-  return undefined;
+  return routedTrackProblem(name);
+}
+
+/** Why `name` cannot be a destination of the weights (a served track or `legacy`), or undefined if it can. */
+export function routedTrackProblem(name: string): string | undefined {
+  return TRACK_NAME.test(name) ? undefined : `a track name is 1-31 lowercase letters, digits or '-', starting with a letter, got \`${name}\``;
 }
 
 /** The consumer group of a role's task stream (of every track) is named after the role. */
@@ -87,6 +94,14 @@ export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
     tasks: (role: AgentRole, track: string = STABLE_TRACK) => (track === STABLE_TRACK ? `${prefix}:tasks:${role}` : `${prefix}:tasks:${role}:${track}`),
     /** A hash of track -> percent of the role's new tasks; absent: all go to the stable track. */
     trackWeights: (role: AgentRole) => `${prefix}:rollout:${role}:weights`,
+    /** A hash: the role's latest rollout (plan, status, step, times, gate results), written by `hive rollout`. */
+    rolloutState: (role: AgentRole) => `${prefix}:rollout:${role}:state`,
+    /** Held (with an expiry the running rollout renews) while a `hive rollout` of the role runs. */
+    rolloutLock: (role: AgentRole) => `${prefix}:rollout:${role}:lock`,
+    /** Entries the bridge took from its source list and has not routed yet (recovered at its start). */
+    bridgeProcessing: (role: AgentRole) => `${prefix}:bridge:${role}:processing`,
+    /** Source-list entries the bridge could not read as a task, each with the reason (JSON lines). */
+    bridgeRejected: (role: AgentRole) => `${prefix}:bridge:${role}:rejected`,
     deadLetters: (role: AgentRole) => `${prefix}:dlq:${role}`,
     results: `${prefix}:results`,
     /** A hash holding the one result of a task (and the id of its results-stream entry); its existence means "done". */
@@ -167,6 +182,30 @@ export const ROLLOUT_METRICS = {
   step: 'hive_rollout_step',
 } as const;
 
+/** The bridge's own metrics (README: "Migrating from the old agents"), beside ROLLOUT_METRICS. */
+export const BRIDGE_METRICS = {
+  /** Source-list entries routed, by role and track (`legacy`: back to the old system's list). */
+  routedTotal: 'hive_bridge_routed_total',
+  /** Source-list entries that are not a task, kept in the rejected list, by role. */
+  rejectedTotal: 'hive_bridge_rejected_total',
+} as const;
+
+/** Environment variables of the bridge (`node agent-runtime/dist/bridge.js`), beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and the ports. */
+export const BRIDGE_ENV = {
+  /** The old system's queue, the `legacy` track: the Redis list its workers BRPOP from (the bridge and `hive rollout` read it; the gateway never routes there). */
+  legacyList: 'HIVE_LEGACY_LIST',
+  /** The Redis list the old producers still LPUSH to; must differ from HIVE_LEGACY_LIST. */
+  source: 'HIVE_BRIDGE_SOURCE',
+  /** The role whose weights route the source's entries. */
+  role: 'HIVE_BRIDGE_ROLE',
+} as const;
+
+/** What `hive rollout` reads, beside REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and BRIDGE_ENV.legacyList. */
+export const ROLLOUT_ENV = {
+  /** Prometheus base URL for the gates, when --prometheus is not given. */
+  prometheusUrl: 'PROMETHEUS_URL',
+} as const;
+
 /**
  * Values of the gateway's `method` label for calls that wait for their task
  * (streams, a SendMessage that blocks, CancelTask waiting for the agent to
@@ -196,24 +235,6 @@ export const GATEWAY_ENV = {
   maxInFlight: 'HIVE_GATEWAY_MAX_IN_FLIGHT',
   /** Largest request body. */
   maxBodyBytes: 'HIVE_GATEWAY_MAX_BODY_BYTES',
-} as const;
-
-/**
- * The old system's queue (the `legacy` track): the Redis list its workers BRPOP from, named
- * for the gateway, the bridge and the CLI alike.
- */
-export const LEGACY_ENV = { list: 'HIVE_LEGACY_LIST' } as const;
-
-/**
- * Environment variables of the bridge (`node agent-runtime/dist/bridge.js`, in the base image),
- * which moves what the old producers still push onto the role's tracks by its weights; beyond
- * REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX, the ports and HIVE_LEGACY_LIST.
- */
-export const BRIDGE_ENV = {
-  /** The Redis list the old producers LPUSH to. */
-  source: 'HIVE_BRIDGE_SOURCE',
-  /** The role whose weights route what the bridge takes. */
-  role: 'HIVE_BRIDGE_ROLE',
 } as const;
 
 /** The consumer group in which the gateways read the results stream into the task store. */

@@ -97,7 +97,6 @@ export class HiveChart extends Chart {
       configMapName: config.name,
       configChecksum: config.checksum,
       prometheusSelectorLabels: env.monitoring.selectorLabels,
-      legacyList: env.legacy?.list,
     });
 
     if (env.legacy?.bridge) {

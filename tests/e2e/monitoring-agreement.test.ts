@@ -343,7 +343,7 @@ describe(`runtime, manifests and monitoring agree (charts-out/${ENVIRONMENT})`, 
 
     // The developer's tasks waited long behind busy slots (the dashboard's queue wait), yet were
     // picked up at once: the pick-up alert must stay quiet for it, pending included, for longer than its `for:`.
-    const developerP99 = async (title: string) => Number((await prometheus.query(panelExpr(title)).then((r) => r.find((x) => x.metric.role === 'developer')))?.value[1] ?? NaN);
+    const developerP99 = async (title: string) => Number((await prometheus.query(panelExpr(title)).then((r) => r.find((x) => x.metric.role === 'developer' && x.metric.track === 'stable')))?.value[1] ?? NaN);
     await waitFor(async () => (await developerP99('Queue wait p99')) > threshold, 60_000, 'the developer queue wait p99 above the pick-up target');
     const pickupFor = Number(/^(\d+)s$/.exec(ruleFor('HivePickupLatencyHigh'))?.[1] ?? fail(`unexpected for: ${ruleFor('HivePickupLatencyHigh')}`));
     const quietUntil = Date.now() + (pickupFor + 3) * 1000;

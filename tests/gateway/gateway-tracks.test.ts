@@ -52,4 +52,30 @@ describe('the gateway routing tasks between tracks', () => {
     expect(task.metadata).toMatchObject({ track: 'green', outcome: 'canceled', turns: 2 });
     expect(task.artifacts.map((a) => a.name).sort()).toEqual(['turn-1.txt', 'turn-2.txt']);
   });
+
+  it('sends the legacy share to the fleet (the old system writes no results), and exports the weights and step it reads', async () => {
+    await hive.api(() => text('done'));
+    const redis = hive.client();
+    await setTrackWeights(redis, hiveKeys(), 'developer', { legacy: 100, stable: 0 });
+    await redis.hset(hiveKeys().rolloutState('developer'), { status: 'running', step: '2' });
+    await hive.startAgent('developer', 'dev-stable');
+    const gateway = await hive.startGateway();
+    const client = await hive.a2a(gateway, 'developer');
+
+    const submitted = (await client.sendMessage(sendRequest([instructions('Say done.')]))) as Task;
+    const task = await waitForState(client, submitted.id, TaskState.TASK_STATE_COMPLETED);
+    expect((task.metadata as { track?: string }).track).toBeUndefined();
+    const metrics = await gateway.metrics();
+    expect(metrics).toContain('hive_rollout_weight{role="developer",track="legacy"} 100');
+    expect(metrics).toContain('hive_rollout_weight{role="developer",track="stable"} 0');
+    expect(metrics).toContain('hive_rollout_weight{role="qa",track="stable"} 100');
+    expect(metrics).toContain('hive_rollout_step{role="developer"} 2');
+
+    await setTrackWeights(redis, hiveKeys(), 'developer', { stable: 50, green: 50 });
+    await redis.hset(hiveKeys().rolloutState('developer'), { status: 'completed', step: '0' });
+    await waitFor(async () => (await gateway.metrics()).includes('hive_rollout_weight{role="developer",track="green"} 50'), 2_000, 'the new weights in the metrics');
+    const after = await gateway.metrics();
+    expect(after).not.toContain('track="legacy"');
+    expect(after).toContain('hive_rollout_step{role="developer"} 0');
+  });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BRIDGE_ENV, HEALTH_PORT, LEGACY_ENV, METRICS_PORT } from '../../agent-runtime/src/contract';
+import { BRIDGE_ENV, ENV, HEALTH_PORT, METRICS_PORT } from '../../agent-runtime/src/contract';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { namespaceQuota } from '../../infra/chart/workload-capacity';
 import { BRIDGE_COMMAND } from '../../infra/constructs/bridge/hive-bridge';
@@ -34,7 +34,8 @@ describe('the legacy bridge', () => {
   it('runs the bridge entry point of the base image, the gateway’s image, with the lists, the role and the Redis password from its Secret', () => {
     expect(container.command).toEqual(BRIDGE_COMMAND);
     expect(container.image).toBe(find(objects, 'Deployment', 'hive-gateway')!.spec.template.spec.containers[0].image);
-    expect(envOf(bridge)).toMatchObject({ [LEGACY_ENV.list]: 'jobs:legacy', [BRIDGE_ENV.source]: 'jobs', [BRIDGE_ENV.role]: 'developer' });
+    expect(envOf(bridge)).toMatchObject({ [BRIDGE_ENV.legacyList]: 'jobs:legacy', [BRIDGE_ENV.source]: 'jobs', [BRIDGE_ENV.role]: 'developer' });
+    expect(container.env.find((e: any) => e.name === ENV.podName).valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(container.env.find((e: any) => e.name === 'REDIS_PASSWORD').valueFrom).toEqual({ secretKeyRef: { name: 'agent-hive-redis', key: 'password' } });
     // REDIS_URL and the ports come from the runtime ConfigMap, as for the gateway.
     expect(container.envFrom).toEqual([{ configMapRef: { name: 'agent-hive-runtime' } }]);
@@ -59,18 +60,16 @@ describe('the legacy bridge', () => {
     expect(find(objects, 'NetworkPolicy', 'metrics-from-monitoring')!.spec.podSelector.matchExpressions[0].values).toContain('bridge');
   });
 
-  it('gives the gateway the legacy list, and counts the bridge in the quota', () => {
-    expect(envOf(find(objects, 'Deployment', 'hive-gateway')!)[LEGACY_ENV.list]).toBe('jobs:legacy');
+  it('never gives the gateway the legacy list (its clients wait for results the old system does not write), and counts the bridge in the quota', () => {
+    expect(envOf(find(objects, 'Deployment', 'hive-gateway')!)).not.toHaveProperty(BRIDGE_ENV.legacyList);
     expect(namespaceQuota(env).memoryLimitsMi).toBeGreaterThan(namespaceQuota(render().env).memoryLimitsMi);
   });
 
-  it('is not rendered without legacy.bridge; without legacy at all the gateway has no legacy list', () => {
+  it('is not rendered without legacy.bridge', () => {
     const listOnly = render({ list: 'jobs:legacy' }).objects;
     expect(find(listOnly, 'Deployment', 'hive-bridge')).toBeUndefined();
-    expect(envOf(find(listOnly, 'Deployment', 'hive-gateway')!)[LEGACY_ENV.list]).toBe('jobs:legacy');
     expect(find(listOnly, 'NetworkPolicy', 'redis-from-agents-and-gateway')).toBeDefined();
     const none = render().objects;
-    expect(envOf(find(none, 'Deployment', 'hive-gateway')!)).not.toHaveProperty(LEGACY_ENV.list);
     expect(none.filter((o) => o.metadata.name.includes('bridge'))).toEqual([]);
   });
 

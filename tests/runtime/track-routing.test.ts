@@ -4,7 +4,7 @@ import { hiveKeys } from '../../agent-runtime/src/contract';
 import { Logger, LogFields } from '../../agent-runtime/src/log/logger';
 import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
 import { TrackRouter } from '../../agent-runtime/src/routing/track-router';
-import { parseWeights, pickTrack } from '../../agent-runtime/src/routing/track-weights';
+import { fleetWeights, parseWeights, pickTrack } from '../../agent-runtime/src/routing/track-weights';
 import { waitFor } from '../support/agent-process';
 import { RedisServer } from '../support/redis-server';
 
@@ -36,8 +36,16 @@ describe('track weights', () => {
     expect(ids.every((id) => pickTrack(parseWeights({}), id) === 'stable')).toBe(true);
     expect(() => parseWeights({ stable: '60', green: '30' })).toThrow('the weights must sum to 100, got 90 (green=30 stable=60)');
     expect(() => parseWeights({ stable: '50', Blue: '50' })).toThrow("a track name is 1-31 lowercase letters, digits or '-', starting with a letter, got `Blue`");
-    expect(() => parseWeights({ stable: '50', legacy: '50' })).toThrow('the track name `legacy` is reserved');
     expect(() => parseWeights({ stable: '50.5', green: '49.5' })).toThrow('the weight of `stable` must be a whole percent from 0 to 100, got `50.5`');
+  });
+
+  it('may route to the legacy track; producers that need results spread its share over the fleet’s tracks', () => {
+    const weights = parseWeights({ legacy: '50', stable: '25', green: '25' });
+    expect(share(ids.map((id) => pickTrack(weights, id)), 'legacy')).toBeCloseTo(0.5, 1);
+    const fleet = ids.map((id) => pickTrack(fleetWeights(weights), id));
+    expect(share(fleet, 'legacy')).toBe(0);
+    expect(Math.abs(share(fleet, 'green') - 0.5)).toBeLessThanOrEqual(0.02);
+    expect(ids.every((id) => pickTrack(fleetWeights(parseWeights({ legacy: '100', stable: '0' })), id) === 'stable')).toBe(true);
   });
 });
 
@@ -59,8 +67,8 @@ describe('the track router', () => {
     await redis.destroy();
   });
 
-  async function startRouter(logger: Logger = recordingLogger()): Promise<TrackRouter> {
-    const router = new TrackRouter(client, logger, { keys, refreshMs: 250 });
+  async function startRouter(logger: Logger = recordingLogger(), legacyList?: string): Promise<TrackRouter> {
+    const router = new TrackRouter(client, logger, { keys, refreshMs: 250, legacyList });
     routers.push(router);
     await router.start();
     return router;
@@ -89,5 +97,18 @@ describe('the track router', () => {
     await router.refresh();
     expect(share(ids.map((id) => router.trackFor('developer', id)), 'green')).toBeGreaterThan(0.45);
     expect(logger.warnings).toEqual([['track weights not applied; keeping the last good ones', { role: 'developer', problem: 'the weights must sum to 100, got 90 (green=40 stable=50)', weights: 'green=50 stable=50' }]]);
+  });
+
+  it('refuses a legacy share without the old system’s list, and applies it with one', async () => {
+    await setTrackWeights(client, keys, 'developer', { legacy: 40, stable: 60 });
+    const logger = recordingLogger();
+    const without = await startRouter(logger);
+    expect(without.problemOf('developer')).toBe('the weights give the `legacy` track 40 %, but `HIVE_LEGACY_LIST` names no list to send its tasks to');
+    expect(ids.every((id) => without.trackFor('developer', id) === 'stable')).toBe(true);
+    expect(logger.warnings).toHaveLength(1);
+
+    const withList = await startRouter(recordingLogger(), 'oldq:work');
+    expect(withList.problemOf('developer')).toBeUndefined();
+    expect(Math.abs(share(ids.map((id) => withList.trackFor('developer', id)), 'legacy') - 0.4)).toBeLessThanOrEqual(0.02);
   });
 });

@@ -7,6 +7,7 @@ import { REPO_ROOT } from './repo';
 
 export const ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'main.js');
 export const GATEWAY_ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'gateway.js');
+export const BRIDGE_ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'bridge.js');
 
 export interface AgentLogLine {
   level: string;
@@ -14,7 +15,7 @@ export interface AgentLogLine {
   [field: string]: unknown;
 }
 
-/** An agent (or the gateway) started through its real entry point, as a child process. */
+/** An agent (or the gateway, or the bridge) started through its real entry point, as a child process. */
 export class AgentProcess {
   readonly logs: AgentLogLine[] = [];
   stdout = '';

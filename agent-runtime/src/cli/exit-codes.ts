@@ -9,15 +9,17 @@ export const EXIT = {
   taskFailed: 1,
   /** submit: the task was canceled. */
   taskCanceled: 2,
+  /** rollout start/resume: a gate failed or `rollout rollback` ran; the new track is back at 0 %. */
+  rolledBack: 3,
   /** Bad arguments or options, a missing URL or token, an unreadable input file. */
   usage: 64,
-  /** The gateway refused the request (unknown task, task already ended, invalid message), or sent an artifact name outside --out. */
+  /** The gateway refused the request (unknown task, task already ended, invalid message), or sent an artifact name outside --out; a rollout refused (pre-validation, weights, state). */
   refused: 65,
-  /** The gateway cannot be reached, or the connection ended before the task did. */
+  /** The gateway (or Redis, or Prometheus) cannot be reached, or the connection ended before the task did. */
   unavailable: 69,
   /** Anything unforeseen. */
   internal: 70,
-  /** The client's rate or in-flight limit: try again later. */
+  /** The client's rate or in-flight limit, or another rollout of the role holds its lock: try again later. */
   tryLater: 75,
   /** The gateway did not accept the token. */
   unauthorized: 77,

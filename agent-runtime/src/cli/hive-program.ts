@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option, OptionValues } from 'commander';
+import { AGENT_ROLES, AgentRole } from '../contract';
 import { cancelCommand } from './cancel-command';
 import { cliFailure } from './cli-failure';
 import { CliIo } from './cli-io';
@@ -7,6 +8,7 @@ import { EXIT, usageError } from './exit-codes';
 import { CLI_ENV, connectionOptions, GatewayCommandOptions, TRANSPORTS } from './gateway-connection';
 import { listCommand } from './list-command';
 import { logsCommand } from './logs-command';
+import { rolloutResumeCommand, rolloutRollbackCommand, rolloutStartCommand, rolloutStatusCommand } from './rollout-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
 import { TASK_STATES } from './task-text';
@@ -75,7 +77,39 @@ function hiveProgram(io: CliIo, exit: (code: number) => void): Command {
     .option('--sqlite <path>', 'SQLite file')
     .option('--json', 'print { database }')
     .action(async (flags: OptionValues) => exit(await dbMigrateCommand({ databaseUrl: flags.databaseUrl, sqlite: flags.sqlite, json: Boolean(flags.json) }, io)));
+  rolloutCommands(subcommand(program, 'rollout', "move a role's new tasks to another track step by step, behind Prometheus gates (needs REDIS_URL, not the gateway)"), io, exit);
   return program;
+}
+
+/** `hive rollout start|status|resume|rollback` (docs/cli.md "Rollouts"). */
+function rolloutCommands(rollout: Command, io: CliIo, exit: (code: number) => void): void {
+  const role = () => new Option('--role <role>', 'architect, developer, qa or meta').choices(AGENT_ROLES).makeOptionMandatory();
+  subcommand(rollout, 'start', 'pre-validate, then shift the new tasks step by step; exit 0 at 100 %, 3 when rolled back')
+    .addOption(new Option('--role <role>', 'architect, developer, qa or meta (or the plan file\'s)').choices(AGENT_ROLES))
+    .option('--to <track>', 'the track that gets the tasks (or the plan file\'s)')
+    .option('--from <track>', 'the track that has them now (default: stable; legacy: the old system)')
+    .option('--steps <list>', "the new track's percent at each step (default: 25,50,75,100)")
+    .option('--soak <duration>', 'how long each step runs before its gates decide (default: 5m)')
+    .option('--window <duration>', "the range of the gates' rates (default: 5m)")
+    .option('--check-every <duration>', 'how often the gates are asked during a step (default: 30s, at most the soak)')
+    .option('--prometheus <url>', '$PROMETHEUS_URL when not given')
+    .option('--plan <file>', 'a JSON plan (role, from, to, steps, soak, checkEvery, window, lockTtl, prometheus, gates); the options win over it')
+    .option('--dry-run', 'print the plan and evaluate every gate; change nothing')
+    .action(async (flags: OptionValues) => {
+      const { role: planRole, to, from, steps, soak, window, checkEvery, prometheus, plan, dryRun } = flags;
+      exit(await rolloutStartCommand({ planFile: plan, dryRun: Boolean(dryRun), flags: { role: planRole, to, from, steps, soak, window, checkEvery, prometheus } }, io));
+    });
+  subcommand(rollout, 'status', "the role's weights, its latest rollout and its gates")
+    .addOption(role())
+    .option('--json', 'print { role, weights, status, step, rollout, lock }')
+    .action(async (flags: OptionValues) => exit(await rolloutStatusCommand({ role: flags.role as AgentRole, json: Boolean(flags.json) }, io)));
+  subcommand(rollout, 'resume', 'continue an interrupted rollout where it stopped (waits for a killed one\'s lock to expire)')
+    .addOption(role())
+    .option('--prometheus <url>', "another Prometheus than the plan's")
+    .action(async (flags: OptionValues) => exit(await rolloutResumeCommand({ role: flags.role as AgentRole, prometheus: flags.prometheus }, io)));
+  subcommand(rollout, 'rollback', 'the new track to 0 % now; tasks already enqueued finish where they are')
+    .addOption(role())
+    .action(async (flags: OptionValues) => exit(await rolloutRollbackCommand({ role: flags.role as AgentRole }, io)));
 }
 
 /** A command that talks to the gateway, with the options they all share. */

@@ -8,6 +8,7 @@ import { everyInBackground } from '../lifecycle/background-job';
 import { runShutdownSteps, ShutdownStep } from '../lifecycle/shutdown-steps';
 import { Logger } from '../log/logger';
 import { createRedisConnections, detectClusterMode, RedisClient, RedisConnections } from '../queue/redis-connections';
+import { registerRolloutGauges } from '../routing/rollout-gauges';
 import { TrackRouter } from '../routing/track-router';
 import { agentCard } from './agent-cards';
 import { ClientTokens } from './client-tokens';
@@ -87,9 +88,11 @@ export class HiveGateway {
 
     const keys = hiveKeys(config.keyPrefix);
     const channel = new FleetChannel(redis.commands, { keys, ttlSeconds: config.resultTtlSeconds });
-    const router = new TrackRouter(redis.commands, deps.logger, { keys });
+    // The gateway needs every task's result, which the old system never writes: the legacy share goes to the fleet.
+    const router = new TrackRouter(redis.commands, deps.logger, { keys, fleetOnly: true });
     this.router = router;
     await router.start();
+    registerRolloutGauges(this.metrics.registry, router);
     this.follower = new EventFollower(this.followerConnection, keys);
     this.reconciler = new ResultReconciler(redis.blocking, history, channel, this.metrics, deps.logger, { keys, consumer: config.consumer });
     const handler = (role: AgentRole) =>

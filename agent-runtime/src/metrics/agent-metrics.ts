@@ -132,6 +132,9 @@ export class AgentMetrics {
     for (const reason of FAILURE_REASONS) this.taskFailures.inc({ role, reason }, 0);
     for (const reason of RELEASE_REASONS) this.tasksReleased.inc({ role, reason }, 0);
     this.tasksResumed.inc({ role }, 0);
+    // A rollout's gates compare tracks by these before their first task (pre-validation asks that every gate has data).
+    this.pickupLatency.zero({ role });
+    for (const kind of ['input', 'output']) this.llmTokens.inc({ role, kind }, 0);
     this.circuitState.set({ role }, 0);
     this.ready.set({ role }, 0);
     this.tasksInFlight.set({ role }, 0);

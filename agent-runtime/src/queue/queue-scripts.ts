@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisClient } from './redis-connections';
 
-/** The Lua scripts of the queue (./scripts/<name>.lua) and how many keys each declares. */
+/** The Lua scripts of the queue, the bridge and rollouts (./scripts/<name>.lua) and how many keys each declares. */
 const SCRIPTS = {
   hiveBegin: { file: 'begin', keys: 3 },
   hiveComplete: { file: 'complete', keys: 6 },
@@ -12,6 +12,11 @@ const SCRIPTS = {
   hiveReclaim: { file: 'reclaim', keys: 1 },
   hiveCheckpoint: { file: 'checkpoint', keys: 4 },
   hiveBreaker: { file: 'breaker', keys: 1 },
+  hiveBridgeRoute: { file: 'bridge-route', keys: 2 },
+  hiveBridgeReject: { file: 'bridge-reject', keys: 2 },
+  hiveRolloutApply: { file: 'rollout-apply', keys: 3 },
+  hiveLockRenew: { file: 'lock-renew', keys: 1 },
+  hiveLockRelease: { file: 'lock-release', keys: 1 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,12 +1,29 @@
-import { AGENT_ROLES, AgentRole, HiveKeys } from '../contract';
+import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK } from '../contract';
 import { Logger } from '../log/logger';
 import { RedisClient } from '../queue/redis-connections';
-import { ALL_STABLE, formatWeights, parseWeights, pickTrack, TrackWeights } from './track-weights';
+import { ALL_STABLE, fleetWeights, formatWeights, legacyPercent, parseWeights, pickTrack, TrackWeights, TrackWeightsError } from './track-weights';
 
 export interface TrackRouterOptions {
   readonly keys: HiveKeys;
   /** How often every role's weights are read again: a change is in effect within about this long. @default 500 */
   readonly refreshMs?: number;
+  /**
+   * The old system's list (HIVE_LEGACY_LIST). Without it, weights that give
+   * the legacy track a share are refused like invalid ones, unless the
+   * producer only asks for fleet tracks (`fleetTrackFor`).
+   */
+  readonly legacyList?: string;
+  /** Only fleet tracks are asked for (the gateway): a legacy share needs no list. @default false */
+  readonly fleetOnly?: boolean;
+  /** What a role without weights gets. @default everything to stable */
+  readonly defaultWeights?: TrackWeights;
+}
+
+/** What the router last read of a role. */
+export interface RoleRouting {
+  readonly weights: TrackWeights;
+  /** The running rollout's step (1-based), 0 when none runs. */
+  readonly step: number;
 }
 
 /**
@@ -15,7 +32,7 @@ export interface TrackRouterOptions {
  * role whose weights are invalid or unreadable keeps its last good ones.
  */
 export class TrackRouter {
-  private readonly weights = new Map<AgentRole, TrackWeights>();
+  private readonly routing = new Map<AgentRole, RoleRouting>();
   /** The last problem logged per role, so a lasting problem is logged once. */
   private readonly problems = new Map<AgentRole, string>();
   private refreshing?: Promise<void>;
@@ -38,8 +55,24 @@ export class TrackRouter {
     clearInterval(this.timer);
   }
 
+  /** The track of a new task, `legacy` included. */
   trackFor(role: AgentRole, taskId: string): string {
-    return pickTrack(this.weights.get(role) ?? ALL_STABLE, taskId);
+    return pickTrack(this.routingOf(role).weights, taskId);
+  }
+
+  /** The track of a new task among the fleet's own tracks (README: "Migrating from the old agents"). */
+  fleetTrackFor(role: AgentRole, taskId: string): string {
+    return pickTrack(fleetWeights(this.routingOf(role).weights), taskId);
+  }
+
+  /** The weights and rollout step last read for the role. */
+  routingOf(role: AgentRole): RoleRouting {
+    return this.routing.get(role) ?? { weights: this.options.defaultWeights ?? ALL_STABLE, step: 0 };
+  }
+
+  /** Why the role's stored weights are not applied, while they are not. */
+  problemOf(role: AgentRole): string | undefined {
+    return this.problems.get(role);
   }
 
   /** Reads every role's weights; a slow Redis gets one read at a time, not a pile of them. */
@@ -49,15 +82,20 @@ export class TrackRouter {
   }
 
   private async read(role: AgentRole): Promise<void> {
+    const { keys } = this.options;
     try {
-      const next = parseWeights(await this.redis.hgetall(this.options.keys.trackWeights(role)));
-      const previous = this.weights.get(role) ?? ALL_STABLE;
+      const [stored, [status, step]] = await Promise.all([this.redis.hgetall(keys.trackWeights(role)), this.redis.hmget(keys.rolloutState(role), 'status', 'step')]);
+      const next = Object.keys(stored).length === 0 && this.options.defaultWeights ? this.options.defaultWeights : parseWeights(stored);
+      if (legacyPercent(next) > 0 && !this.options.legacyList && !this.options.fleetOnly) {
+        throw new TrackWeightsError(`the weights give the \`${LEGACY_TRACK}\` track ${legacyPercent(next)} %, but \`${BRIDGE_ENV.legacyList}\` names no list to send its tasks to`);
+      }
+      const previous = this.routingOf(role).weights;
       if (formatWeights(next) !== formatWeights(previous)) this.logger.info('track weights changed', { role, weights: formatWeights(next), previous: formatWeights(previous) });
-      this.weights.set(role, next);
+      this.routing.set(role, { weights: next, step: status === 'running' ? Number(step) || 0 : 0 });
       this.problems.delete(role);
     } catch (error) {
       const problem = (error as Error).message;
-      if (this.problems.get(role) !== problem) this.logger.warn('track weights not applied; keeping the last good ones', { role, problem, weights: formatWeights(this.weights.get(role) ?? ALL_STABLE) });
+      if (this.problems.get(role) !== problem) this.logger.warn('track weights not applied; keeping the last good ones', { role, problem, weights: formatWeights(this.routingOf(role).weights) });
       this.problems.set(role, problem);
     }
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STABLE_TRACK, trackNameProblem } from '../contract';
+import { LEGACY_TRACK, routedTrackProblem, STABLE_TRACK } from '../contract';
 
 /** Percent of a role's new tasks per track, in the fixed order (by name) that task ids are placed against. */
 export type TrackWeights = ReadonlyArray<{ readonly track: string; readonly percent: number }>;
@@ -15,11 +15,11 @@ export class TrackWeightsError extends Error {
   }
 }
 
-/** Validates weights as stored in the role's hash (track -> whole percent); none means everything to stable. */
+/** Validates weights as stored in the role's hash (track -> whole percent, `legacy` included); none means everything to stable. */
 export function parseWeights(stored: Readonly<Record<string, string | number>>): TrackWeights {
   const weights = Object.entries(stored)
     .map(([track, value]) => {
-      const problem = trackNameProblem(track);
+      const problem = routedTrackProblem(track);
       if (problem) throw new TrackWeightsError(problem);
       if (!/^\d{1,3}$/.test(String(value)) || Number(value) > 100) throw new TrackWeightsError(`the weight of \`${track}\` must be a whole percent from 0 to 100, got \`${value}\``);
       return { track, percent: Number(value) };
@@ -44,4 +44,21 @@ export function pickTrack(weights: TrackWeights, taskId: string): string {
   const point = (createHash('sha256').update(taskId).digest().readUInt32BE(0) / 2 ** 32) * 100;
   let cumulative = 0;
   return weights.find(({ percent }) => point < (cumulative += percent))!.track;
+}
+
+/** The percent the weights give the legacy track (the old system's list). */
+export function legacyPercent(weights: TrackWeights): number {
+  return weights.find(({ track }) => track === LEGACY_TRACK)?.percent ?? 0;
+}
+
+/**
+ * The weights among the fleet's own tracks: the legacy share spread over the
+ * others in their proportions (all to stable when nothing else is left). For
+ * producers that need a task's result, which the old system never writes.
+ */
+export function fleetWeights(weights: TrackWeights): TrackWeights {
+  const fleet = weights.filter(({ track, percent }) => track !== LEGACY_TRACK && percent > 0);
+  const total = fleet.reduce((sum, { percent }) => sum + percent, 0);
+  if (total === 0) return ALL_STABLE;
+  return total === 100 ? fleet : fleet.map(({ track, percent }) => ({ track, percent: (percent * 100) / total }));
 }

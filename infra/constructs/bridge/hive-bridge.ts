@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { BRIDGE_ENV, ENV, LEGACY_ENV } from '../../../agent-runtime/src/contract';
+import { BRIDGE_ENV, ENV } from '../../../agent-runtime/src/contract';
 import { BridgeSpec } from '../../environment/environment-schema';
 import { AGENT_UID } from '../agents/agent-deployment';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../agents/runtime-config';
@@ -83,10 +83,11 @@ export class HiveBridge extends Construct {
                 ports: runtimeContainerPorts(),
                 envFrom: [{ configMapRef: { name: props.configMapName } }],
                 env: [
-                  { name: LEGACY_ENV.list, value: props.legacyList },
+                  { name: BRIDGE_ENV.legacyList, value: props.legacyList },
                   { name: BRIDGE_ENV.source, value: props.spec.source },
                   { name: BRIDGE_ENV.role, value: props.spec.role },
                   { name: ENV.redisPassword, valueFrom: { secretKeyRef: { name: SECRETS.redis.name, key: SECRETS.redis.key } } },
+                  { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 ],
                 resources: containerResources(props.spec.resources),
                 securityContext: restrictedContainerSecurity(AGENT_UID),

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { ENV, GATEWAY_ENV, GATEWAY_PORT, LEGACY_ENV } from '../../../agent-runtime/src/contract';
+import { ENV, GATEWAY_ENV, GATEWAY_PORT } from '../../../agent-runtime/src/contract';
 import { GatewaySpec, ResourceSpec } from '../../environment/environment-schema';
 import { AGENT_UID } from '../agents/agent-deployment';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../agents/runtime-config';
@@ -44,8 +44,6 @@ export interface GatewayDeploymentProps {
   readonly configMapName: string;
   /** Checksum of that ConfigMap's data, on the pod template so a config change rolls the pods. */
   readonly configChecksum: string;
-  /** The list the old workers BRPOP from, where the legacy track's tasks go; omitted: no legacy track. */
-  readonly legacyList?: string;
 }
 
 /**
@@ -107,7 +105,6 @@ export class GatewayDeployment extends Construct {
                   { name: GATEWAY_ENV.rateLimit, value: String(settings.rateLimit) },
                   { name: GATEWAY_ENV.maxInFlight, value: String(settings.maxInFlight) },
                   { name: GATEWAY_ENV.maxBodyBytes, value: String(settings.maxBodyBytes) },
-                  ...(props.legacyList !== undefined ? [{ name: LEGACY_ENV.list, value: props.legacyList }] : []),
                   { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   secretEnv(ENV.redisPassword, SECRETS.redis),
                   secretEnv(GATEWAY_ENV.databaseUrl, SECRETS.gatewayDatabase),

@@ -18,8 +18,6 @@ export interface HiveGatewayProps {
   readonly configChecksum: string;
   /** Labels Prometheus selects the ServiceMonitor by. */
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
-  /** The legacy track's list (`legacy.list`); omitted: no legacy track. */
-  readonly legacyList?: string;
 }
 
 /**
@@ -39,7 +37,6 @@ export class HiveGateway extends Construct {
       settings: spec,
       configMapName: props.configMapName,
       configChecksum: props.configChecksum,
-      legacyList: props.legacyList,
     });
     const name = this.deployment.name;
 

@@ -1,0 +1,159 @@
+import { hiveKeys, LEGACY_TRACK } from '../contract';
+import { sleep } from '../agent/abortable-sleep';
+import { EventLoopWatch } from '../health/event-loop-watch';
+import { healthServer, metricsServer, ProbeServer } from '../health/health-server';
+import { runShutdownSteps, ShutdownStep } from '../lifecycle/shutdown-steps';
+import { Logger } from '../log/logger';
+import { MalformedTaskError } from '../queue/malformed-task-error';
+import { withScripts } from '../queue/queue-scripts';
+import { createRedisConnections, detectClusterMode, RedisConnections } from '../queue/redis-connections';
+import { TrackRouter } from '../routing/track-router';
+import { BridgeConfig } from './bridge-config';
+import { BridgeMetrics } from './bridge-metrics';
+import { parseLegacyEntry } from './legacy-entry';
+
+/** How long one blocking take waits, and so how long a shutdown waits for it. */
+const TAKE_TIMEOUT_S = 1;
+const RETRY_MS = 500;
+
+/**
+ * Moves the old producers' tasks (the source list) to the tracks the role's
+ * weights pick, the legacy track being the old workers' list. Each entry is
+ * first moved atomically into a processing list (BLMOVE), then one script
+ * enqueues it on its target and removes it from processing; the processing
+ * list is routed again at start and after any error, so an entry is routed
+ * exactly once whenever the bridge dies. Lifecycle: `start()` once, `close()`
+ * any number of times.
+ */
+export class LegacyBridge {
+  readonly metrics: BridgeMetrics;
+  private readonly keys;
+  private readonly stopping = new AbortController();
+  private readonly loopWatch = new EventLoopWatch(5_000);
+  private readonly health: ProbeServer;
+  private readonly metricsHttp: ProbeServer;
+  private redis?: RedisConnections;
+  private router?: TrackRouter;
+  private running?: Promise<void>;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly config: BridgeConfig,
+    private readonly logger: Logger,
+  ) {
+    this.keys = hiveKeys(config.keyPrefix);
+    this.metrics = new BridgeMetrics(config.role);
+    this.health = healthServer({ live: () => this.loopWatch.check(), ready: () => this.readiness() });
+    this.metricsHttp = metricsServer(this.metrics.registry);
+  }
+
+  /** The bound ports (they differ from the configured ones only when those are 0). */
+  async start(): Promise<{ health: number; metrics: number }> {
+    if (this.running) throw new Error('the bridge is already started');
+    const { config } = this;
+    this.loopWatch.start();
+    const health = await this.health.listen(config.healthPort);
+    const metrics = await this.metricsHttp.listen(config.metricsPort);
+    const redisOptions = { url: config.redisUrl, password: config.redisPassword, name: `hive-bridge-${config.consumer}`, keyPrefix: config.keyPrefix };
+    const redis = createRedisConnections(redisOptions, await detectClusterMode(redisOptions, this.stopping.signal));
+    this.redis = redis;
+    for (const connection of [redis.commands, redis.blocking]) connection.on('error', () => undefined);
+    await Promise.all([redis.commands.connect(), redis.blocking.connect()]);
+    // With an old system to hand tasks to, a role without weights leaves all of them to it: deploying the bridge changes nothing.
+    const defaultWeights = config.legacyList ? [{ track: LEGACY_TRACK, percent: 100 }] : undefined;
+    this.router = new TrackRouter(redis.commands, this.logger, { keys: this.keys, legacyList: config.legacyList, defaultWeights });
+    await this.router.start();
+    await this.recover();
+    this.running = this.loop();
+    this.logger.info('bridge routing', { source: config.source, legacyList: config.legacyList, role: config.role, health, metrics });
+    return { health, metrics };
+  }
+
+  /** Stops taking entries, routes the one it holds, then disconnects; an entry in flight stays in the processing list. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private readiness(): { ok: boolean; reason?: string } {
+    if (this.stopping.signal.aborted) return { ok: false, reason: 'draining' };
+    if (!this.running) return { ok: false, reason: 'starting' };
+    if (this.redis?.blocking.status !== 'ready') return { ok: false, reason: `redis ${this.redis?.blocking.status}` };
+    const problem = this.router?.problemOf(this.config.role);
+    return problem ? { ok: false, reason: `not routing: ${problem}` } : { ok: true };
+  }
+
+  private async loop(): Promise<void> {
+    const { signal } = this.stopping;
+    const { source, role } = this.config;
+    let recoverFirst = false;
+    while (!signal.aborted) {
+      try {
+        if (recoverFirst) await this.recover();
+        recoverFirst = false;
+        // Weights that cannot be applied hold the entries in the source list until they are fixed.
+        if (this.router!.problemOf(role)) {
+          await sleep(RETRY_MS, signal);
+          continue;
+        }
+        const entry = await this.redis!.blocking.blmove(source, this.keys.bridgeProcessing(role), 'RIGHT', 'LEFT', TAKE_TIMEOUT_S);
+        if (entry !== null) await this.route(entry);
+      } catch (error) {
+        if (signal.aborted) break;
+        // A take whose answer was lost may have moved an entry into processing: route it before taking more.
+        recoverFirst = true;
+        this.logger.warn('bridge failed; retrying', { error: (error as Error).message });
+        await sleep(RETRY_MS, signal);
+      }
+    }
+  }
+
+  /** Routes what a previous run (or a failed take) left in the processing list, oldest first. */
+  private async recover(): Promise<void> {
+    const left = await this.redis!.commands.lrange(this.keys.bridgeProcessing(this.config.role), 0, -1);
+    if (left.length > 0) this.logger.info('routing entries left in processing', { entries: left.length });
+    for (const entry of left.reverse()) await this.route(entry);
+  }
+
+  private async route(entry: string): Promise<void> {
+    const { role, legacyList } = this.config;
+    const commands = withScripts(this.redis!.commands);
+    const processing = this.keys.bridgeProcessing(role);
+    let task;
+    try {
+      task = parseLegacyEntry(role, entry);
+    } catch (error) {
+      if (!(error instanceof MalformedTaskError)) throw error;
+      const record = JSON.stringify({ entry, error: error.message, at: new Date().toISOString() });
+      if ((await commands.hiveBridgeReject(processing, this.keys.bridgeRejected(role), entry, record)) === 1) {
+        this.metrics.rejected.inc({ role });
+        this.logger.error('entry is not a task; kept in the rejected list', { error: error.message, rejectedList: this.keys.bridgeRejected(role) });
+      }
+      return;
+    }
+    const track = this.router!.trackFor(role, task.id);
+    const routed =
+      track === LEGACY_TRACK
+        ? await commands.hiveBridgeRoute(processing, legacyList!, entry, 'list')
+        : await commands.hiveBridgeRoute(processing, this.keys.tasks(role, track), entry, 'stream', ...task.streamFields);
+    if (routed === 1) {
+      this.metrics.routed.inc({ role, track });
+      this.logger.debug('entry routed', { taskId: task.id, track });
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping.abort();
+    this.router?.stop();
+    const steps: ShutdownStep[] = [
+      ['routing loop', () => this.running],
+      ['redis', () => Promise.race([Promise.all([this.redis?.commands.quit(), this.redis?.blocking.quit()]), sleep(1_000)])],
+      ['event loop watch', () => this.loopWatch.stop()],
+      ['health server', () => this.health.close()],
+      ['metrics server', () => this.metricsHttp.close()],
+    ];
+    await runShutdownSteps(steps, this.logger);
+    for (const connection of [this.redis?.commands, this.redis?.blocking]) connection?.disconnect();
+    this.logger.info('stopped');
+  }
+}
