@@ -13,6 +13,12 @@ export interface GitOperationsOptions {
 const ERROR_BYTES = 4096;
 const IDENTITY = ['-c', 'user.name=Agent Hive', '-c', 'user.email=agent-hive@localhost'];
 /**
+ * The far side of a file:// remote runs as the sandbox's user too, and git
+ * refuses a repository another user owns (a mounted mirror); `-c` settings of
+ * the near side do not reach it, so it gets its own.
+ */
+const LOCAL_REMOTE_GIT = "git -c safe.directory='*'";
+/**
  * Hands the token to git from file descriptor 3, so it is in no environment
  * or argv another process could read, and in no config file.
  */
@@ -37,7 +43,8 @@ export class GitOperations {
     const deadline = Date.now() + timeoutMs;
     await this.git(dir, ['init', '-q'], deadline, 'git init');
     const credentials = token !== undefined && url.startsWith('https:') ? token : undefined;
-    await this.git(dir, [...this.helper(credentials), 'fetch', '-q', '--depth', '1', '--no-tags', '--', url, ref], deadline, `fetching '${ref}' from ${url}`, credentials);
+    const uploadPack = url.startsWith('file:') ? [`--upload-pack=${LOCAL_REMOTE_GIT} upload-pack`] : [];
+    await this.git(dir, [...this.helper(credentials), 'fetch', '-q', ...uploadPack, '--depth', '1', '--no-tags', '--', url, ref], deadline, `fetching '${ref}' from ${url}`, credentials);
     await this.git(dir, ['checkout', '-q', '--detach', 'FETCH_HEAD'], deadline, `checking out '${ref}'`);
     return (await this.git(dir, ['rev-parse', 'HEAD'], deadline, 'git rev-parse')).stdout.trim();
   }
@@ -68,7 +75,8 @@ export class GitOperations {
       await writeFile(join(clean, 'objects', 'info', 'alternates'), `${join(dir, '.git', 'objects')}\n`);
       await copyFile(join(dir, '.git', 'shallow'), join(clean, 'shallow')).catch(() => undefined);
       const credentials = url.startsWith('https:') ? token : undefined;
-      await this.git(clean, [...this.helper(credentials), 'push', '-q', '--', url, `${commit}:refs/heads/${branch}`], deadline, `pushing to branch '${branch}' of ${url}`, credentials);
+      const receivePack = url.startsWith('file:') ? [`--receive-pack=${LOCAL_REMOTE_GIT} receive-pack`] : [];
+      await this.git(clean, [...this.helper(credentials), 'push', '-q', ...receivePack, '--', url, `${commit}:refs/heads/${branch}`], deadline, `pushing to branch '${branch}' of ${url}`, credentials);
     } finally {
       await rm(clean, { recursive: true, force: true });
     }
