@@ -16,7 +16,8 @@ export interface PodVolumes {
   readonly socket: string;
 }
 
-export interface SandboxHive extends HiveFixture {
+/** One pod's worth of sandbox beside the agents of a fixture. */
+export interface PodSandbox {
   readonly volumes: PodVolumes;
   /** Starts the sandbox sidecar of the test's pod. */
   startSandbox(env?: Record<string, string>): Promise<SandboxProcess>;
@@ -24,14 +25,15 @@ export interface SandboxHive extends HiveFixture {
   startCodingAgent(role: AgentRole, name: string, env?: Record<string, string>): Promise<AgentProcess>;
 }
 
+export type SandboxHive = HiveFixture & PodSandbox;
+
 /**
- * `useHive()` plus one pod's worth of sandbox: the agent runs as uid 10001,
+ * Registers a pod's sandbox on top of `hive`: the agent runs as uid 10001,
  * the sandbox as uid 10002 (group 10001 as well), and they share only the
  * workspace volume and the socket's directory, made like emptyDirs with
  * `fsGroup: 10001` (root-owned, group 10001, setgid).
  */
-export function useSandboxHive(): SandboxHive {
-  const hive = useHive();
+export function usePodSandbox(hive: HiveFixture): PodSandbox {
   let volumes: PodVolumes;
   const made: string[] = [];
   const sandboxes: SandboxProcess[] = [];
@@ -54,12 +56,6 @@ export function useSandboxHive(): SandboxHive {
   });
 
   return {
-    get redis() {
-      return hive.redis;
-    },
-    client: () => hive.client(),
-    api: (script) => hive.api(script),
-    startAgent: (role, name, env, runAs) => hive.startAgent(role, name, env, runAs),
     get volumes() {
       return volumes;
     },
@@ -78,5 +74,24 @@ export function useSandboxHive(): SandboxHive {
     startCodingAgent(role, name, env = {}) {
       return hive.startAgent(role, name, { HIVE_SANDBOX_SOCKET: volumes.socket, HIVE_WORKSPACE_DIR: volumes.workspace, ...env }, { uid: AGENT_ID, gid: AGENT_ID });
     },
+  };
+}
+
+/** `useHive()` with one pod's sandbox. */
+export function useSandboxHive(): SandboxHive {
+  const hive = useHive();
+  const pod = usePodSandbox(hive);
+  return {
+    get redis() {
+      return hive.redis;
+    },
+    client: () => hive.client(),
+    api: (script) => hive.api(script),
+    startAgent: (role, name, env, runAs) => hive.startAgent(role, name, env, runAs),
+    get volumes() {
+      return pod.volumes;
+    },
+    startSandbox: (env) => pod.startSandbox(env),
+    startCodingAgent: (role, name, env) => pod.startCodingAgent(role, name, env),
   };
 }

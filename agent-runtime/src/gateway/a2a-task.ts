@@ -85,10 +85,20 @@ export function workingStatus(task: Pick<Task, 'id' | 'contextId'>, event: TurnE
   };
 }
 
-/** Each file the agent wrote is an artifact named by its path. */
+/** The name of the artifact that carries a repository task's patch. */
+export const PATCH_ARTIFACT = 'changes.patch';
+
+/** Each file the agent wrote is an artifact named by its path; a repository task's patch is `changes.patch`. */
 export function fileArtifacts(output: TaskOutput): Artifact[] {
   const artifact = (path: string, part: Part): Artifact => ({ artifactId: path, name: path, description: '', parts: [part], metadata: undefined, extensions: [] });
+  const patch =
+    output.patch !== undefined
+      ? { $case: 'text' as const, value: output.patch }
+      : output.patchBase64 !== undefined
+        ? { $case: 'raw' as const, value: Buffer.from(output.patchBase64, 'base64') }
+        : undefined;
   return [
+    ...(patch ? [artifact(PATCH_ARTIFACT, { content: patch, metadata: undefined, filename: PATCH_ARTIFACT, mediaType: 'text/x-diff' })] : []),
     ...Object.entries(output.files).map(([path, text]) => artifact(path, { content: { $case: 'text', value: text }, metadata: undefined, filename: path, mediaType: 'text/plain' })),
     ...Object.entries(output.binaryFiles ?? {}).map(([path, base64]) =>
       artifact(path, { content: { $case: 'raw', value: Buffer.from(base64, 'base64') }, metadata: undefined, filename: path, mediaType: 'application/octet-stream' }),
