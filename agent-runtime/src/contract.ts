@@ -72,6 +72,8 @@ export const ENV = {
 export const SANDBOX_ENV = {
   /** Processes the sandbox's user may have while a command runs (RLIMIT_NPROC): what stops a fork bomb. */
   maxProcesses: 'HIVE_SANDBOX_MAX_PROCESSES',
+  /** Optional CA bundle for the git host's certificate (an internal CA), handed to the sandbox's own git steps. */
+  gitCaFile: 'GIT_SSL_CAINFO',
 } as const;
 
 /** Variables without which the runtime refuses to start. */

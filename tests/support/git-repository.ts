@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { requireTool } from './system-tools';
 
 /**
  * The test's own git: the repository may belong to the sandbox's user (it
@@ -13,7 +14,7 @@ writeFileSync(GLOBAL_CONFIG, '[safe]\n\tdirectory = *\n[user]\n\tname = Test\n\t
 const GIT_ENV = { ...process.env, GIT_CONFIG_GLOBAL: GLOBAL_CONFIG };
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: GIT_ENV });
+  return execFileSync(requireTool('git'), args, { cwd, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: GIT_ENV });
 }
 
 /** A bare repository on the local disk, reachable by a `file://` URL, as a git host would serve it. */

@@ -7,6 +7,8 @@ import { CommandOutcome, CommandRunner } from './command-runner';
 export interface GitOperationsOptions {
   /** PATH, HOME, LANG and TMPDIR for git: the same scrubbed base the commands get. */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** CA bundle for the git host's certificate. @default the system's */
+  readonly caFile?: string;
 }
 
 /** Bytes of git's error output kept for a message. */
@@ -92,7 +94,14 @@ export class GitOperations {
     const outcome = await this.runner.run({
       argv: ['git', '-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.ext.allow=never', ...args],
       cwd,
-      env: { ...this.options.baseEnv, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' },
+      env: {
+        ...this.options.baseEnv,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: '/bin/false',
+        ...(this.options.caFile ? { GIT_SSL_CAINFO: this.options.caFile } : {}),
+      },
       timeoutMs,
       outputBytes,
       fd3,

@@ -12,6 +12,8 @@ export interface SandboxConfig {
   readonly maxProcesses: number;
   /** The environment every command and git step gets; nothing else of the server's is passed on. */
   readonly baseEnv: Readonly<{ PATH: string; HOME: string; LANG: string; TMPDIR: string }>;
+  /** CA bundle for the git host (GIT_SSL_CAINFO), for the clone and the push only. @default the system's */
+  readonly gitCaFile?: string;
   /** @default 'info' */
   readonly logLevel: LogLevel;
 }
@@ -29,6 +31,7 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     workspaceDir,
     maxProcesses: integer(env, SANDBOX_ENV.maxProcesses, 512, 16, 100_000),
     baseEnv: { PATH: env.PATH || DEFAULT_PATH, HOME: env.HOME || '/sandbox-home', LANG: 'C.UTF-8', TMPDIR: env.TMPDIR || '/tmp' },
+    gitCaFile: env[SANDBOX_ENV.gitCaFile] || undefined,
     logLevel: logLevel(env),
   };
 }

@@ -27,7 +27,7 @@ export class SandboxServer {
     private readonly config: SandboxConfig,
     private readonly logger: Logger,
   ) {
-    this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv });
+    this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv, caFile: config.gitCaFile });
     this.tasks = new TaskDirectories(taskRoot(config.workspaceDir));
     this.server = createServer((socket) => this.serve(socket));
   }
