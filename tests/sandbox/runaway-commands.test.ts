@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { taskRoot } from '../../agent-runtime/src/sandbox/task-directories';
+import { waitFor } from '../support/agent-process';
 import { describe, expect, it } from 'vitest';
 import { RecordedRequest, text, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
-import { enqueue, waitForResults } from '../support/hive-streams';
+import { enqueue, pendingCount, waitForResults } from '../support/hive-streams';
 import { useSandboxHive } from '../support/sandbox-fixture';
 import { SANDBOX_ID } from '../support/sandbox-users';
 
@@ -70,5 +72,23 @@ describe('commands that run away', () => {
     await enqueue(client, 'developer', 'task-after', { instructions: 'Behave.' });
     const after = await waitForResults(client, 2);
     expect(after[1]).toMatchObject({ taskId: 'task-after', status: 'succeeded' });
+  });
+
+  it('kills a running command when its task is stopped (shutdown after the grace period) and gives the task back', async () => {
+    await hive.api((request) => (turnOf(request) === 1 ? toolUse('run_command', { command: 'sleep 4242' }) : text('never')));
+    await hive.startSandbox();
+    const agent = await hive.startCodingAgent('developer', 'agent-developer-stopped', { HIVE_SHUTDOWN_GRACE_MS: '300' });
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'developer', 'task-stopped', { instructions: 'Wait.' });
+    await waitFor(() => leftovers().some((cmdline) => cmdline.includes('sleep 4242')), 10_000, 'the command to run');
+
+    agent.kill('SIGTERM');
+    expect((await agent.exited).code).toBe(0);
+    await waitFor(() => !leftovers().some((cmdline) => cmdline.includes('sleep 4242')), 3_000, 'the command killed');
+    expect(await client.xlen('hive:results')).toBe(0);
+    expect(await pendingCount(client, 'developer')).toBe(1);
+    expect(agent.logs.find((l) => l.event === 'task released for another delivery')).toMatchObject({ reason: 'shutdown' });
+    expect(readdirSync(taskRoot(hive.volumes.workspace))).toEqual([]);
   });
 });

@@ -109,7 +109,7 @@ export class TaskRunner {
         case 'stop_sequence':
           return finish('succeeded');
         case 'tool_use':
-          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, commands, logger) });
+          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, commands, logger, signal) });
           break;
         case 'pause_turn':
           // A long server-side turn was paused; sending the conversation back resumes it.
@@ -167,16 +167,17 @@ export class TaskRunner {
     }
   }
 
-  private async runTools(content: ContentBlock[], toolbox: FileToolbox, commands: CommandSession | undefined, logger: Logger): Promise<ToolResultBlockParam[]> {
+  private async runTools(content: ContentBlock[], toolbox: FileToolbox, commands: CommandSession | undefined, logger: Logger, signal: AbortSignal): Promise<ToolResultBlockParam[]> {
     const results: ToolResultBlockParam[] = [];
     for (const block of content) {
       if (block.type !== 'tool_use') continue;
       const input = (block.input ?? {}) as Record<string, unknown>;
       try {
-        const output = block.name === RUN_COMMAND_TOOL.name && commands ? await commands.run(input) : await toolbox.run(block.name, input);
+        const output = block.name === RUN_COMMAND_TOOL.name && commands ? await commands.run(input, signal) : await toolbox.run(block.name, input);
         results.push({ type: 'tool_result', tool_use_id: block.id, content: output });
       } catch (error) {
-        if (error instanceof SandboxUnavailableError) throw error;
+        // The sandbox is gone or the task was stopped mid-command: the task is given back, not the model's problem.
+        if (error instanceof SandboxUnavailableError || signal.aborted) throw error;
         logger.warn('tool failed', { tool: block.name, error: (error as Error).message });
         results.push({ type: 'tool_result', tool_use_id: block.id, content: (error as Error).message, is_error: true });
       }

@@ -16,6 +16,8 @@ export interface CommandSpec {
   readonly outputBytes: number;
   /** Written to the process's file descriptor 3, then closed: a secret that must appear in no environment or argv. */
   readonly fd3?: string;
+  /** Kills the process group early (the client went away). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommandOutcome {
@@ -69,16 +71,21 @@ export class CommandRunner {
         // The group is empty already.
       }
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const stop = () => {
       killGroup();
       void killStrays(marker, this.uid);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
     }, spec.timeoutMs);
+    spec.signal?.addEventListener('abort', stop, { once: true });
     const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     clearTimeout(timer);
+    spec.signal?.removeEventListener('abort', stop);
     killGroup();
     await killStrays(marker, this.uid);
     const streams = await Promise.race([Promise.all([stdout.done, stderr.done]), new Promise((r) => setTimeout(r, DRAIN_MS))]);

@@ -27,8 +27,9 @@ export class SandboxClient {
     await this.request({ op: 'cleanup', task }, 60_000);
   }
 
-  run(task: string, command: string, timeoutMs: number, outputBytes: number): Promise<CommandResponse> {
-    return this.request({ op: 'run', task, command, timeoutMs, outputBytes }, timeoutMs + ANSWER_MARGIN_MS) as Promise<CommandResponse>;
+  /** `signal`: hangs up, and the sandbox kills the command (the task was stopped). */
+  run(task: string, command: string, timeoutMs: number, outputBytes: number, signal?: AbortSignal): Promise<CommandResponse> {
+    return this.request({ op: 'run', task, command, timeoutMs, outputBytes }, timeoutMs + ANSWER_MARGIN_MS, signal) as Promise<CommandResponse>;
   }
 
   clone(task: string, url: string, ref: string, token: string | undefined, timeoutMs: number): Promise<CloneResponse> {
@@ -43,18 +44,22 @@ export class SandboxClient {
     return this.request({ op: 'push', ...request }, request.timeoutMs + ANSWER_MARGIN_MS) as Promise<PushResponse>;
   }
 
-  private request(request: SandboxRequest, timeoutMs: number): Promise<SandboxResponse> {
+  private request(request: SandboxRequest, timeoutMs: number, signal?: AbortSignal): Promise<SandboxResponse> {
     return new Promise((resolve, reject) => {
       const socket = connect(this.socketPath);
       let answer = '';
       let settled = false;
+      const hangUp = () => settle(() => reject(signal!.reason));
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', hangUp);
         socket.destroy();
         fn();
       };
+      if (signal?.aborted) return hangUp();
+      signal?.addEventListener('abort', hangUp, { once: true });
       const timer = setTimeout(() => settle(() => reject(new SandboxUnavailableError(`no answer to '${request.op}' within ${timeoutMs} ms`))), timeoutMs);
       socket.setEncoding('utf8');
       socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));

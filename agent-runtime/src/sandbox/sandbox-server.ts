@@ -58,6 +58,9 @@ export class SandboxServer {
       answered = true;
       socket.end(`${JSON.stringify(response)}\n`);
     };
+    // A client that hangs up (its task was stopped) needs its command no more.
+    const hungUp = new AbortController();
+    socket.on('close', () => hungUp.abort());
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
     socket.on('data', (chunk: string) => {
@@ -69,11 +72,11 @@ export class SandboxServer {
         return;
       }
       socket.pause();
-      void this.handle(buffered.slice(0, end)).then(answer);
+      void this.handle(buffered.slice(0, end), hungUp.signal).then(answer);
     });
   }
 
-  private async handle(line: string): Promise<SandboxResponse> {
+  private async handle(line: string, hungUp: AbortSignal): Promise<SandboxResponse> {
     let request: SandboxRequest;
     try {
       request = parseSandboxRequest(line);
@@ -84,7 +87,7 @@ export class SandboxServer {
     }
     const started = Date.now();
     try {
-      const response = await this.dispatch(request);
+      const response = await this.dispatch(request, hungUp);
       this.logger.debug('request done', { op: request.op, ms: Date.now() - started });
       return response;
     } catch (error) {
@@ -93,7 +96,7 @@ export class SandboxServer {
     }
   }
 
-  private async dispatch(request: SandboxRequest): Promise<SandboxResponse> {
+  private async dispatch(request: SandboxRequest, hungUp: AbortSignal): Promise<SandboxResponse> {
     switch (request.op) {
       case 'ping':
         return { ok: true };
@@ -112,6 +115,7 @@ export class SandboxServer {
           env: this.config.baseEnv,
           timeoutMs: request.timeoutMs,
           outputBytes: request.outputBytes,
+          signal: hungUp,
         });
         const { exitCode, signal, timedOut, stdout, stderr, stdoutTruncated, stderrTruncated, durationMs } = outcome;
         return { ok: true, exitCode, signal, timedOut, stdout, stderr, stdoutTruncated, stderrTruncated, durationMs };

@@ -62,7 +62,8 @@ export class CommandSession {
     return this.reports.splice(0);
   }
 
-  async run(input: Record<string, unknown>): Promise<string> {
+  /** `signal`: the task was stopped; the sandbox kills the command and the error goes up. */
+  async run(input: Record<string, unknown>, signal?: AbortSignal): Promise<string> {
     const command = input.command;
     if (typeof command !== 'string' || command.trim() === '') throw new Error("'command' must be a non-empty string");
     const { maxCommands, maxCommandSeconds, commandTimeoutSeconds, commandOutputBytes } = this.limits;
@@ -79,10 +80,10 @@ export class CommandSession {
     const cutByBudget = timeoutSeconds < commandTimeoutSeconds;
     let response;
     try {
-      response = await this.sandbox.run(this.task, command, Math.ceil(timeoutSeconds * 1000), commandOutputBytes);
+      response = await this.sandbox.run(this.task, command, Math.ceil(timeoutSeconds * 1000), commandOutputBytes, signal);
     } catch (error) {
-      // Unreachable: the task is given back for another delivery; any other sandbox error goes to the model.
-      if (error instanceof SandboxUnavailableError) throw error;
+      // Unreachable or stopped: the task is given back for another delivery; any other sandbox error goes to the model.
+      if (error instanceof SandboxUnavailableError || signal?.aborted) throw error;
       this.record(command, 'error');
       throw error;
     }
