@@ -1,29 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { taskRoot } from '../../agent-runtime/src/sandbox/task-directories';
 import { waitFor } from '../support/agent-process';
 import { describe, expect, it } from 'vitest';
 import { RecordedRequest, text, toolResults, toolUse, turnOf } from '../support/fake-messages-api';
 import { enqueue, pendingCount, waitForResults } from '../support/hive-streams';
 import { useSandboxHive } from '../support/sandbox-fixture';
-import { SANDBOX_ID } from '../support/sandbox-users';
+import { leftovers } from '../support/sandbox-process';
 
 const hive = useSandboxHive();
-
-/** Command lines of the sandbox user's processes that carry a sandbox run marker: what a command left behind. */
-function leftovers(): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (statSync(`/proc/${entry}`).uid !== SANDBOX_ID) continue;
-      if (!readFileSync(`/proc/${entry}/environ`).includes('HIVE_SANDBOX_RUN=')) continue;
-      found.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return found;
-}
 
 describe('commands that run away', () => {
   it('kills a fork bomb, an endless loop and a detached straggler at their limits while the agent stays ready, then runs the next task', async () => {

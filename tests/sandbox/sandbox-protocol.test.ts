@@ -1,6 +1,11 @@
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { taskRoot } from '../../agent-runtime/src/sandbox/task-directories';
+import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
+import { leftovers } from '../support/sandbox-process';
+import { AGENT_ID } from '../support/sandbox-users';
 
 const hive = useSandboxHive();
 
@@ -37,5 +42,21 @@ describe('the sandbox socket', () => {
       expect(answer.error, line).toMatch(error);
     }
     expect(await ask(socket, '{"op":"ping"}')).toEqual({ ok: true });
+  });
+
+  it('kills the running commands when it is stopped, answering them first', async () => {
+    const sandbox = await hive.startSandbox();
+    // The task root as the agent makes it.
+    const root = taskRoot(hive.volumes.workspace);
+    mkdirSync(root);
+    chownSync(root, AGENT_ID, AGENT_ID);
+    chmodSync(root, 0o2730);
+    expect(await ask(hive.volumes.socket, '{"op":"prepare","task":"t1"}')).toEqual({ ok: true });
+    const running = ask(hive.volumes.socket, '{"op":"run","task":"t1","command":"sleep 4343","timeoutMs":600000,"outputBytes":100}');
+    await waitFor(() => leftovers().some((cmdline) => cmdline.includes('sleep 4343')), 5_000, 'the command to run');
+
+    await sandbox.stop();
+    expect(await running).toMatchObject({ ok: true, exitCode: null, signal: 'SIGKILL', timedOut: false });
+    expect(leftovers().filter((cmdline) => cmdline.includes('sleep 4343'))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentLogLine, waitFor } from './agent-process';
 import { REPO_ROOT } from './repo';
@@ -46,9 +47,28 @@ export class SandboxProcess {
     return sandbox;
   }
 
+  /** SIGTERM (the server kills its running commands), then SIGKILL if it is still there after 3 s. */
   async stop(): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-    this.process.kill('SIGKILL');
+    this.process.kill('SIGTERM');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 3_000);
     await this.exited;
+    clearTimeout(timer);
   }
+}
+
+/** Command lines of the sandbox user's processes that carry a sandbox run marker: what a command left behind. */
+export function leftovers(): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (statSync(`/proc/${entry}`).uid !== SANDBOX_ID) continue;
+      if (!readFileSync(`/proc/${entry}/environ`).includes('HIVE_SANDBOX_RUN=')) continue;
+      found.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
 }

@@ -20,6 +20,8 @@ export class SandboxServer {
   private readonly runner = new CommandRunner();
   private readonly git: GitOperations;
   private readonly tasks: TaskDirectories;
+  /** One per open connection: aborting it kills that connection's command. */
+  private readonly connections = new Set<AbortController>();
   private started = false;
   private closing?: Promise<void>;
 
@@ -45,8 +47,12 @@ export class SandboxServer {
     await chmod(this.config.socketPath, 0o660);
   }
 
+  /** Stops listening and kills every running command; resolves when their answers are out. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const connection of this.connections) connection.abort();
+    });
     return this.closing;
   }
 
@@ -60,7 +66,11 @@ export class SandboxServer {
     };
     // A client that hangs up (its task was stopped) needs its command no more.
     const hungUp = new AbortController();
-    socket.on('close', () => hungUp.abort());
+    this.connections.add(hungUp);
+    socket.on('close', () => {
+      hungUp.abort();
+      this.connections.delete(hungUp);
+    });
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
     socket.on('data', (chunk: string) => {
