@@ -16,10 +16,14 @@ const repositories: BareRepository[] = [];
 afterEach(() => repositories.splice(0).forEach((r) => r.remove()));
 
 describe('a repository task through the gateway', () => {
-  it('takes repo in the data part and returns the patch as the changes.patch artifact', async () => {
+  it('takes repo in the data part, shows the commands in the history and returns the patch as the changes.patch artifact', async () => {
     const repo = BareRepository.create({ 'src/app.py': "print('hi')\n" });
     repositories.push(repo);
-    await hive.api((request) => (turnOf(request) === 1 ? toolUse('edit_file', { path: 'src/app.py', old_string: "'hi'", new_string: "'hello'" }) : text('Said hello.')));
+    await hive.api((request) => {
+      const turn = turnOf(request);
+      if (turn === 1) return toolUse('edit_file', { path: 'src/app.py', old_string: "'hi'", new_string: "'hello'" });
+      return turn === 2 ? toolUse('run_command', { command: 'python3 src/app.py' }) : text('Said hello.');
+    });
     await pod.startSandbox();
     await pod.startCodingAgent('developer', 'dev-sbx');
     const gateway = await hive.startGateway();
@@ -32,6 +36,8 @@ describe('a repository task through the gateway', () => {
     const content = patch!.parts[0].content as { $case: 'text'; value: string };
     expect(content.$case).toBe('text');
     const applied = repo.applyToFreshClone(content.value);
+    // The command is in the task's history, as its turn's progress.
+    expect(task.history.map((m) => (m.parts[0].content as { value: string }).value)).toContain('turn 2: run_command; 30 tokens; `python3 src/app.py` succeeded (exit 0)');
     expect(readFileSync(join(applied, 'src/app.py'), 'utf8')).toBe("print('hello')\n");
   });
 
