@@ -65,4 +65,21 @@ describe('a qa task that runs commands', () => {
     expect((result.output as unknown as { commands: unknown }).commands).toMatchObject({ count: 2, refused: 1, exhausted: 'maxCommands' });
     expect(await agent.metrics()).toContain(`${METRICS.toolCommandsTotal}{role="qa",outcome="refused",track="stable"} 1`);
   });
+
+  it('cuts the last command to the task command time left and then refuses, naming HIVE_MAX_COMMAND_SECONDS', async () => {
+    const model = runEach(['sleep 5', 'echo too late']);
+    await hive.api(model.script);
+    await hive.startSandbox();
+    const agent = await hive.startCodingAgent('qa', 'agent-qa-seconds', { HIVE_MAX_COMMAND_SECONDS: '1' });
+    await agent.waitForReadiness(200);
+    const client = hive.client();
+    await enqueue(client, 'qa', 'task-seconds', { instructions: 'Sleep.' });
+    const [result] = await waitForResults(client, 1);
+
+    const [sleep, late] = model.seen;
+    expect(sleep.content).toMatch(/^killed after 1 s: the task's command time is spent \(HIVE_MAX_COMMAND_SECONDS\); every process it started was killed/);
+    expect(late).toMatchObject({ is_error: true, content: expect.stringMatching(/^command not run: this task's command budget is spent \(1(\.\d+)? of 1 command seconds, HIVE_MAX_COMMAND_SECONDS\)/) });
+    expect((result.output as unknown as { commands: unknown }).commands).toMatchObject({ count: 1, refused: 1, exhausted: 'maxCommandSeconds' });
+    expect(await agent.metrics()).toContain(`${METRICS.toolCommandsTotal}{role="qa",outcome="timed_out",track="stable"} 1`);
+  });
 });
