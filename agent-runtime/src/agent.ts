@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { sleep } from './agent/abortable-sleep';
 import { LlmCircuitBreaker } from './agent/llm-circuit-breaker';
 import { loadRolePrompt } from './agent/role-prompt';
@@ -20,6 +20,7 @@ import { createRedisConnections, detectClusterMode, RedisConnections } from './q
 import { TaskConsumer } from './queue/task-consumer';
 import { TaskQueue } from './queue/task-queue';
 import { SandboxClient } from './sandbox/sandbox-client';
+import { TASK_NAME } from './sandbox/sandbox-protocol';
 import { taskRoot } from './sandbox/task-directories';
 
 export interface AgentDependencies {
@@ -166,7 +167,10 @@ export class Agent {
 
   /**
    * Makes the task root the sandbox may enter but not list, and follows
-   * whether the sandbox answers: readiness depends on it.
+   * whether the sandbox answers: readiness depends on it. Task directories
+   * found at start belong to tasks this agent's previous run did not finish
+   * (the workspace volume outlives a container restart): the sandbox removes
+   * them once it answers.
    */
   private async startSandbox(sandbox: SandboxClient): Promise<void> {
     // What the agent writes in a task directory stays usable by the sandbox's group, never by others.
@@ -175,6 +179,7 @@ export class Agent {
     await mkdir(root, { recursive: true });
     // Group: enter and make task directories; no read bit, so no command can list the other tasks' names.
     await chmod(root, 0o2730);
+    const stale = (await readdir(root)).filter((name) => TASK_NAME.test(name));
     const ping = async () => {
       const answering = await sandbox.ping().then(
         () => true,
@@ -183,12 +188,18 @@ export class Agent {
           return false;
         },
       );
+      if (answering && stale.length) await this.removeStale(sandbox, stale.splice(0));
       if (answering === this.sandboxAnswering) return;
       this.sandboxAnswering = answering;
       this.onReadinessChange();
     };
     await ping();
     this.every(SANDBOX_PING_MS, ping);
+  }
+
+  private async removeStale(sandbox: SandboxClient, names: readonly string[]): Promise<void> {
+    const failed = (await Promise.all(names.map((name) => sandbox.cleanup(name).then(() => 0, () => 1)))).reduce((a: number, b: number) => a + b, 0);
+    this.deps.logger.info('removed task directories of unfinished tasks', { removed: names.length - failed, failed });
   }
 
   private onCircuitChange(state: CircuitState): void {
