@@ -25,7 +25,9 @@ describe('commands that run away', () => {
       if (turn > 1) seen.push(toolResults(request)[0]);
       return turn <= commands.length ? toolUse('run_command', { command: commands[turn - 1] }) : text('done');
     });
-    await hive.startSandbox();
+    // The process cap counts every process of the sandbox's uid, also those of other test files' sandboxes (as on a
+    // node without user namespaces): this bomb stops well below the cap the others have, so they can still fork.
+    await hive.startSandbox({ HIVE_SANDBOX_MAX_PROCESSES: '48' });
     const agent = await hive.startCodingAgent('developer', 'agent-developer-runaway', { HIVE_COMMAND_TIMEOUT_SECONDS: '2' });
     await agent.waitForReadiness(200);
     const client = hive.client();

@@ -65,7 +65,7 @@ export function usePodSandbox(hive: HiveFixture): PodSandbox {
         HIVE_WORKSPACE_DIR: volumes.workspace,
         HOME: dir('hive-pod-home-', SANDBOX_ID, SANDBOX_ID, 0o700),
         TMPDIR: dir('hive-pod-tmp-', SANDBOX_ID, SANDBOX_ID, 0o700),
-        HIVE_SANDBOX_MAX_PROCESSES: '128',
+        HIVE_SANDBOX_MAX_PROCESSES: '256',
         ...env,
       });
       sandboxes.push(sandbox);
