@@ -57,6 +57,7 @@ describe('a developer task on a repository', () => {
     expect(npmResult).toMatch(/^exit code 0\n/);
     expect(npmResult).toContain('greet ok');
     expect(api.requests[0].body.tools!.map((t) => t.name)).toContain('run_command');
+    expect(JSON.stringify(api.requests[0].body.messages[0].content)).toContain(`The workspace is a checkout of ${repo.url} at main. Your changes to it are returned as a patch and pushed to branch hive/task-repo.`);
     const output = result.output as typeof result.output & Record<string, unknown>;
     expect(output.baseCommit).toBe(repo.commit);
     expect(output.commands).toMatchObject({ count: 1, refused: 0 });

@@ -213,11 +213,16 @@ export class TaskRunner {
 }
 
 function userPrompt(task: Task): string {
+  const { repo, push } = task.payload;
   const files = [...Object.keys(task.payload.files ?? {}), ...Object.keys(task.payload.binaryFiles ?? {})];
+  const checkout = repo
+    ? `\nThe workspace is a checkout of ${repo.url} at ${repo.ref}${files.length ? `, with these files written over it: ${files.join(', ')}` : ''}. ` +
+      `Your changes to it are returned as a patch${push ? ` and pushed to branch ${push.branch}` : ''}.`
+    : undefined;
   return [
     task.payload.title ? `# ${task.payload.title}\n` : '',
     task.payload.instructions,
-    files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.',
+    checkout ?? (files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.'),
   ].join('\n');
 }
 
