@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { sleep } from './agent/abortable-sleep';
 import { LlmCircuitBreaker } from './agent/llm-circuit-breaker';
 import { loadRolePrompt } from './agent/role-prompt';
@@ -18,6 +19,9 @@ import { withScripts } from './queue/queue-scripts';
 import { createRedisConnections, detectClusterMode, RedisConnections } from './queue/redis-connections';
 import { TaskConsumer } from './queue/task-consumer';
 import { TaskQueue } from './queue/task-queue';
+import { SandboxClient } from './sandbox/sandbox-client';
+import { TASK_NAME } from './sandbox/sandbox-protocol';
+import { taskRoot } from './sandbox/task-directories';
 
 export interface AgentDependencies {
   readonly logger: Logger;
@@ -32,6 +36,8 @@ export interface AgentDependencies {
  * agent's CPU.
  */
 const BREAKER_REFRESH_MS = 5_000;
+/** How often readiness asks the sandbox sidecar whether it answers. */
+const SANDBOX_PING_MS = 2_000;
 
 /**
  * One agent: wires the Redis connections, the consumer, the task pipeline,
@@ -44,6 +50,9 @@ export class Agent {
   private readonly loopWatch: EventLoopWatch;
   private readonly health: ProbeServer;
   private readonly metricsHttp: ProbeServer;
+  /** The sandbox sidecar, when this agent has one (HIVE_SANDBOX_SOCKET). */
+  private readonly sandbox?: SandboxClient;
+  private sandboxAnswering = false;
   /** Aborts waits of start() when closing. */
   private readonly stopping = new AbortController();
   private redis?: RedisConnections;
@@ -68,6 +77,7 @@ export class Agent {
       this.metrics,
       config.role,
     );
+    this.sandbox = config.sandboxSocket ? new SandboxClient(config.sandboxSocket) : undefined;
     this.loopWatch = new EventLoopWatch(config.eventLoopBlockMs);
     this.health = healthServer({ live: () => this.loopWatch.check(), ready: () => this.readiness() });
     this.metricsHttp = metricsServer(this.metrics.registry);
@@ -81,6 +91,7 @@ export class Agent {
     // The bound ports differ from the configured ones only when those are 0 (tests).
     const ports = { health: await this.health.listen(this.config.healthPort), metrics: await this.metricsHttp.listen(this.config.metricsPort) };
     this.deps.logger.info('listening', ports);
+    if (this.sandbox) await this.startSandbox(this.sandbox);
 
     const { config } = this;
     const options = { url: config.redisUrl, password: config.redisPassword, name: `hive-${config.role}-${config.consumer}`, keyPrefix: config.keyPrefix };
@@ -115,6 +126,7 @@ export class Agent {
       checkpointTtlSeconds: config.resultTtlSeconds,
       claimIdleMs: config.claimIdleMs,
       secrets: configSecrets(config),
+      sandbox: this.sandbox && { client: this.sandbox, limits: config.commandLimits, gitToken: config.gitToken, gitPushToken: config.gitPushToken },
     });
     this.consumer = new TaskConsumer(queue, processor.handle, breaker, this.metrics, this.deps.logger, {
       concurrency: config.concurrency,
@@ -138,6 +150,7 @@ export class Agent {
     if (!this.redis) return { ok: false, reason: 'connecting to redis' };
     const down = [this.redis.commands, this.redis.blocking].find((c) => c.status !== 'ready');
     if (down) return { ok: false, reason: `redis ${down.status}` };
+    if (this.sandbox && !this.sandboxAnswering) return { ok: false, reason: 'sandbox not answering' };
     return this.watchdog?.answering === false ? { ok: false, reason: 'redis not answering' } : { ok: true };
   }
 
@@ -150,6 +163,43 @@ export class Agent {
       this.metrics.spawnSeconds.set({ role: this.config.role }, spawnSeconds);
       this.deps.logger.info('ready', { spawnSeconds });
     }
+  }
+
+  /**
+   * Makes the task root the sandbox may enter but not list, and follows
+   * whether the sandbox answers: readiness depends on it. Task directories
+   * found at start belong to tasks this agent's previous run did not finish
+   * (the workspace volume outlives a container restart): the sandbox removes
+   * them once it answers.
+   */
+  private async startSandbox(sandbox: SandboxClient): Promise<void> {
+    // What the agent writes in a task directory stays usable by the sandbox's group, never by others.
+    process.umask(0o007);
+    const root = taskRoot(this.config.workspaceDir);
+    await mkdir(root, { recursive: true });
+    // Group: enter and make task directories; no read bit, so no command can list the other tasks' names.
+    await chmod(root, 0o2730);
+    const stale = (await readdir(root)).filter((name) => TASK_NAME.test(name));
+    const ping = async () => {
+      const answering = await sandbox.ping().then(
+        () => true,
+        (error: Error) => {
+          if (this.sandboxAnswering) this.deps.logger.warn('sandbox not answering', { error: error.message });
+          return false;
+        },
+      );
+      if (answering && stale.length) await this.removeStale(sandbox, stale.splice(0));
+      if (answering === this.sandboxAnswering) return;
+      this.sandboxAnswering = answering;
+      this.onReadinessChange();
+    };
+    await ping();
+    this.every(SANDBOX_PING_MS, ping);
+  }
+
+  private async removeStale(sandbox: SandboxClient, names: readonly string[]): Promise<void> {
+    const failed = (await Promise.all(names.map((name) => sandbox.cleanup(name).then(() => 0, () => 1)))).reduce((a: number, b: number) => a + b, 0);
+    this.deps.logger.info('removed task directories of unfinished tasks', { removed: names.length - failed, failed });
   }
 
   private onCircuitChange(state: CircuitState): void {

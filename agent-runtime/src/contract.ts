@@ -52,6 +52,30 @@ export const ENV = {
   breakerMaxOpenMs: 'HIVE_LLM_BREAKER_MAX_OPEN_MS',
   logLevel: 'HIVE_LOG_LEVEL',
   podName: 'POD_NAME',
+  /** The sandbox sidecar's Unix socket; set: the agent offers `run_command` and takes repositories (README: "Agents that run code"). */
+  sandboxSocket: 'HIVE_SANDBOX_SOCKET',
+  /** Commands per task. */
+  maxCommands: 'HIVE_MAX_COMMANDS',
+  /** Seconds of commands per task, in all. */
+  maxCommandSeconds: 'HIVE_MAX_COMMAND_SECONDS',
+  /** Seconds one command may run before its process group is killed. */
+  commandTimeoutSeconds: 'HIVE_COMMAND_TIMEOUT_SECONDS',
+  /** Bytes of stdout, and of stderr, a command returns to the model. */
+  commandOutputBytes: 'HIVE_COMMAND_OUTPUT_BYTES',
+  /** Largest patch a result carries; a larger one is reported, not cut. */
+  maxPatchBytes: 'HIVE_MAX_PATCH_BYTES',
+  /** HTTPS token for clones (from a Secret, optional); only the clone's git process sees it. */
+  gitToken: 'HIVE_GIT_TOKEN',
+  /** HTTPS token for pushes (from a Secret, optional); without it a task's `push` fails with the reason. */
+  gitPushToken: 'HIVE_GIT_PUSH_TOKEN',
+} as const;
+
+/** Variables only the sandbox sidecar reads, beyond HIVE_SANDBOX_SOCKET, HIVE_WORKSPACE_DIR and HIVE_LOG_LEVEL. */
+export const SANDBOX_ENV = {
+  /** Processes the sandbox's user may have while a command runs (RLIMIT_NPROC): what stops a fork bomb. */
+  maxProcesses: 'HIVE_SANDBOX_MAX_PROCESSES',
+  /** Optional CA bundle for the git host's certificate (an internal CA), handed to the sandbox's own git steps. */
+  gitCaFile: 'GIT_SSL_CAINFO',
 } as const;
 
 /** Variables without which the runtime refuses to start. */
@@ -140,14 +164,18 @@ export const METRICS = {
   pickupLatencySeconds: 'hive_task_pickup_latency_seconds',
   /** Faults of the orchestration (kind: redis, crash_reclaimed, dead_letter, lost), apart from what the model did. */
   orchestratorErrorsTotal: 'hive_orchestrator_errors_total',
-  /** Failed tasks by what the model or API did (reason: budget, refusal, api_error, invalid_response, tool_cutoff, workspace, stopped). */
+  /** Failed tasks by what the model or API did (reason: budget, refusal, api_error, invalid_response, tool_cutoff, workspace, repository, stopped). */
   taskFailuresTotal: 'hive_task_failures_total',
-  /** Tasks given back without counting a delivery (reason: llm_unavailable, shutdown, redis). */
+  /** Tasks given back without counting a delivery (reason: llm_unavailable, sandbox_unavailable, shutdown, redis). */
   tasksReleasedTotal: 'hive_tasks_released_total',
   /** Tasks that continued from a checkpoint instead of from the first turn. */
   tasksResumedTotal: 'hive_tasks_resumed_total',
   /** The role's Messages-API circuit breaker: 0 closed, 1 half-open, 2 open. */
   llmCircuitState: 'hive_llm_circuit_state',
+  /** `run_command` calls, by outcome (succeeded, failed, timed_out, refused, error). */
+  toolCommandsTotal: 'hive_tool_commands_total',
+  /** Seconds per command that ran in the sandbox. */
+  toolCommandDurationSeconds: 'hive_tool_command_duration_seconds',
   /** Published by meta: Redis memory and the length of every hive stream. */
   redisUsedMemoryBytes: 'hive_redis_used_memory_bytes',
   redisMaxMemoryBytes: 'hive_redis_maxmemory_bytes',

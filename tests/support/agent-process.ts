@@ -9,6 +9,12 @@ export const ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'main.js');
 export const GATEWAY_ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'gateway.js');
 export const BRIDGE_ENTRY_POINT = join(REPO_ROOT, 'agent-runtime', 'dist', 'bridge.js');
 
+/** A user and group to start a process as. */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 export interface AgentLogLine {
   level: string;
   event: string;
@@ -38,8 +44,12 @@ export class AgentProcess {
     this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts an agent; `env` overrides the defaults (free ports, a fresh workspace, a fast claim timeout). */
-  static async start(env: Record<string, string>, entryPoint = ENTRY_POINT): Promise<AgentProcess> {
+  /**
+   * Starts an agent; `env` overrides the defaults (free ports, a fresh
+   * workspace, a fast claim timeout). `runAs`: the uid and gid of the process
+   * (the tests run as root; the pod does not).
+   */
+  static async start(env: Record<string, string>, entryPoint = ENTRY_POINT, runAs?: RunAs): Promise<AgentProcess> {
     const healthPort = await freePort();
     const metricsPort = await freePort();
     const fullEnv: Record<string, string> = {
@@ -53,7 +63,7 @@ export class AgentProcess {
       HIVE_SHUTDOWN_GRACE_MS: '5000',
       ...env,
     };
-    const child = spawn(process.execPath, [entryPoint], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entryPoint], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], ...runAs });
     return new AgentProcess(child, Number(fullEnv.HIVE_HEALTH_PORT), Number(fullEnv.HIVE_METRICS_PORT), fullEnv);
   }
 

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { AgentRole } from '../../agent-runtime/src/contract';
-import { AgentProcess } from './agent-process';
+import { AgentProcess, ENTRY_POINT, RunAs } from './agent-process';
 import { FakeMessagesApi, Script } from './fake-messages-api';
 import { RedisServer } from './redis-server';
 
@@ -12,7 +12,7 @@ export interface HiveFixture {
   client(): Redis;
   /** Starts the scripted API; one per test. */
   api(script: Script): Promise<FakeMessagesApi>;
-  startAgent(role: AgentRole, name: string, env?: Record<string, string>): Promise<AgentProcess>;
+  startAgent(role: AgentRole, name: string, env?: Record<string, string>, runAs?: RunAs): Promise<AgentProcess>;
 }
 
 /** Registers the hooks: Redis per file; API, agents and data cleaned after each test. */
@@ -51,8 +51,8 @@ export function useHive(): HiveFixture {
       baseUrl = await api.start();
       return api;
     },
-    async startAgent(role, name, env = {}) {
-      const agent = await AgentProcess.start({ HIVE_ROLE: role, POD_NAME: name, REDIS_URL: redis.url, ANTHROPIC_BASE_URL: baseUrl, ...env });
+    async startAgent(role, name, env = {}, runAs) {
+      const agent = await AgentProcess.start({ HIVE_ROLE: role, POD_NAME: name, REDIS_URL: redis.url, ANTHROPIC_BASE_URL: baseUrl, ...env }, ENTRY_POINT, runAs);
       agents.push(agent);
       return agent;
     },

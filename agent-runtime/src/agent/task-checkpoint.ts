@@ -1,5 +1,5 @@
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import { TaskOutput } from '../queue/task-result';
+import { CommandUsage, TaskOutput } from '../queue/task-result';
 
 /**
  * Where a task stood after its last completed turn: enough to continue on
@@ -16,6 +16,8 @@ export interface TaskCheckpoint {
   /** Files the agent wrote so far, as they are now: path -> content (base64 in binaryFiles). */
   readonly files: Readonly<Record<string, string>>;
   readonly binaryFiles?: Readonly<Record<string, string>>;
+  /** What the task's commands used so far: the command budget carries over. */
+  readonly commands?: CommandUsage;
 }
 
 /** A stored checkpoint, or undefined when it is unreadable (the task then starts over rather than failing). */

@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { join } from 'node:path';
-import { AgentRole } from '../contract';
+import { AgentRole, ENV } from '../contract';
 import { Logger, redact } from '../log/logger';
 import { AgentMetrics, ReleaseReason } from '../metrics/agent-metrics';
 import { MalformedTaskError } from '../queue/malformed-task-error';
@@ -9,9 +9,11 @@ import { TaskContext } from '../queue/task-consumer';
 import { TaskLostError } from '../queue/task-lost-error';
 import { Delivery, TaskQueue } from '../queue/task-queue';
 import { resultWithoutTurns, TaskResult } from '../queue/task-result';
+import { SandboxUnavailableError } from '../sandbox/sandbox-unavailable-error';
 import { Workspace } from '../tools/workspace';
 import { LlmCircuitBreaker } from './llm-circuit-breaker';
 import { LlmUnavailableError } from './llm-errors';
+import { SandboxSettings, SandboxTask } from './sandbox-task';
 import { parseCheckpoint, TaskCheckpoint } from './task-checkpoint';
 import { TaskRunner, TurnProgress } from './task-runner';
 
@@ -31,6 +33,8 @@ export interface TaskProcessorOptions {
   readonly claimIdleMs: number;
   /** Credentials that must not leave the process in a result. */
   readonly secrets: readonly string[];
+  /** The sandbox sidecar, when this agent has one: tasks then run commands and take repositories. */
+  readonly sandbox?: SandboxSettings;
 }
 
 /**
@@ -76,9 +80,10 @@ export class TaskProcessor {
     logger.info('task started', { deliveries: delivery.deliveries, reclaimed: delivery.reclaimed, resumedAfterTurn: checkpoint?.turns ?? 0 });
 
     const started = Date.now();
-    const workspace = Workspace.at(join(this.options.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
+    const sandboxTask = this.options.sandbox ? new SandboxTask(this.options.sandbox, this.options.workspaceDir) : undefined;
+    const workspace = sandboxTask?.workspace ?? Workspace.at(join(this.options.workspaceDir, `${task.id.replace(/[^\w.-]/g, '_')}-${task.entryId}`));
     try {
-      const result = await this.work(task, workspace, checkpoint, logger, context.signal);
+      const result = await this.work(task, workspace, sandboxTask, checkpoint, logger, context.signal);
       const { lost, next } = await this.queue.complete(task.entryId, task.id, result, context.fetchNext());
       if (lost) {
         // Taken over while the last turn ran (this agent could not renew in time): the new owner publishes.
@@ -93,18 +98,24 @@ export class TaskProcessor {
     } catch (error) {
       return this.stopped(task, error, context.signal, logger);
     } finally {
-      await workspace.remove().catch((error) => logger.warn('workspace not removed', { error: (error as Error).message }));
+      await (sandboxTask ? sandboxTask.close() : workspace.remove()).catch((error) => logger.warn('workspace not removed', { error: (error as Error).message }));
     }
   };
 
-  private async work(task: Task, workspace: Workspace, checkpoint: TaskCheckpoint | undefined, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
+  private async work(task: Task, workspace: Workspace, sandboxTask: SandboxTask | undefined, checkpoint: TaskCheckpoint | undefined, logger: Logger, signal: AbortSignal): Promise<TaskResult> {
+    if (!sandboxTask && task.payload.repo) {
+      return resultWithoutTurns('failed', `payload.repo: the ${this.options.role} agents have no sandbox to clone into (${ENV.sandboxSocket} is not set)`, 'repository');
+    }
+    const problem = await sandboxTask?.prepare(task.payload);
+    if (problem) return resultWithoutTurns('failed', problem, 'repository');
     const seedError = await seed(workspace, {
       text: { ...task.payload.files, ...checkpoint?.files },
       binary: { ...task.payload.binaryFiles, ...checkpoint?.binaryFiles },
     });
     if (seedError) return resultWithoutTurns('failed', `payload.files: ${seedError}`, 'workspace');
-    const outcome = await this.runner.run(task, workspace, logger, signal, {
+    const ran = await this.runner.run(task, workspace, logger, signal, {
       resume: checkpoint,
+      commands: sandboxTask?.commands(this.metrics, checkpoint?.commands),
       canceled: () => this.queue.cancelRequested(task.id),
       // A turn that came back closes the breaker at once: a probe task may run for many more turns.
       onTurn: async (next, progress) => {
@@ -112,6 +123,7 @@ export class TaskProcessor {
         return this.afterTurn(task, next, progress, logger);
       },
     });
+    const outcome = sandboxTask ? await sandboxTask.deliver(task.payload, ran) : ran;
     // An API error may quote a credential; results are read by producers and kept for long.
     const error = outcome.output.error;
     return error ? { ...outcome, output: { ...outcome.output, error: redact(error, this.options.secrets) } } : outcome;
@@ -138,10 +150,11 @@ export class TaskProcessor {
       return [];
     }
     const unavailable = error instanceof LlmUnavailableError;
+    const sandboxDown = error instanceof SandboxUnavailableError;
     // Redis refused a step (out of memory under noeviction, a replica during failover): not the task's fault.
     const redisRefused = error instanceof ReplyError;
-    if (!unavailable && !redisRefused && !signal.aborted) throw error;
-    const reason: ReleaseReason = unavailable ? 'llm_unavailable' : redisRefused ? 'redis' : 'shutdown';
+    if (!unavailable && !sandboxDown && !redisRefused && !signal.aborted) throw error;
+    const reason: ReleaseReason = unavailable ? 'llm_unavailable' : sandboxDown ? 'sandbox_unavailable' : redisRefused ? 'redis' : 'shutdown';
     if (unavailable) await this.breaker.recordOutage();
     await this.queue.release([task.entryId], this.options.claimIdleMs);
     this.metrics.tasksReleased.inc({ role: this.options.role, reason });

@@ -1,9 +1,11 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
-import type { ContentBlock, Message, MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlock, Message, MessageParam, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { Logger } from '../log/logger';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { Task } from '../queue/task-entry';
 import { EMPTY_USAGE, FailureReason, TaskOutput, TaskResult } from '../queue/task-result';
+import { SandboxUnavailableError } from '../sandbox/sandbox-unavailable-error';
+import { CommandReport, CommandSession, RUN_COMMAND_TOOL } from '../tools/command-session';
 import { FILE_TOOLS, FileToolbox } from '../tools/file-tools';
 import { Workspace } from '../tools/workspace';
 import { LlmRequestError, LlmUnavailableError } from './llm-errors';
@@ -16,7 +18,7 @@ export interface TaskRunnerOptions {
   readonly maxTokens: number;
   /** Output tokens per model call. @default 8192 */
   readonly maxTokensPerCall?: number;
-  /** Total bytes of written files carried in a result. @default 256 KiB */
+  /** Total bytes of written files carried in a result; the rest is listed in `omitted`. @default 256 KiB */
   readonly maxResultFileBytes?: number;
 }
 
@@ -29,12 +31,16 @@ export interface TurnProgress {
   readonly toolCalls: readonly string[];
   /** Tokens of the whole task so far. */
   readonly usage: TaskOutput['usage'];
+  /** The commands this turn ran, in order (only with a sandbox). */
+  readonly commands?: readonly CommandReport[];
 }
 
 /** How a run starts and what happens between turns. */
 export interface RunHooks {
   /** Continue from here instead of from the first turn. */
   readonly resume?: TaskCheckpoint;
+  /** The task's `run_command` tool; without it the model gets the file tools only. */
+  readonly commands?: CommandSession;
   /** Asked before the first call: whether the task was canceled while it waited. */
   readonly canceled?: () => Promise<boolean>;
   /**
@@ -61,7 +67,8 @@ export class TaskRunner {
   ) {}
 
   async run(task: Task, workspace: Workspace, logger: Logger, signal: AbortSignal, hooks: RunHooks = {}): Promise<TaskResult> {
-    const { resume } = hooks;
+    const { resume, commands } = hooks;
+    const tools = commands ? [...FILE_TOOLS, RUN_COMMAND_TOOL] : FILE_TOOLS;
     const toolbox = new FileToolbox(workspace, [...Object.keys(resume?.files ?? {}), ...Object.keys(resume?.binaryFiles ?? {})]);
     const maxTurns = task.payload.budget?.maxTurns ?? this.options.maxTurns;
     const maxTokens = task.payload.budget?.maxTokens ?? this.options.maxTokens;
@@ -72,7 +79,7 @@ export class TaskRunner {
     const finish = async (status: TaskResult['status'], error?: string, reason?: FailureReason): Promise<TaskResult> => ({
       status,
       reason,
-      output: { text, ...(await this.writtenFiles(toolbox)), usage, turns, ...(error ? { error } : {}) } satisfies TaskOutput,
+      output: { text, ...(await this.writtenFiles(toolbox)), usage, turns, ...(commands ? { commands: commands.usage } : {}), ...(error ? { error } : {}) } satisfies TaskOutput,
     });
     if (await hooks.canceled?.()) return finish('canceled', CANCELED);
 
@@ -83,7 +90,7 @@ export class TaskRunner {
 
       let response: Message;
       try {
-        response = await this.call(messages, Math.min(this.options.maxTokensPerCall ?? 8192, maxTokens - spent), signal);
+        response = await this.call(messages, tools, Math.min(this.options.maxTokensPerCall ?? 8192, maxTokens - spent), signal);
       } catch (error) {
         if (!(error instanceof LlmRequestError) || signal.aborted) throw error;
         return finish('failed', error.message, error.reason);
@@ -102,7 +109,7 @@ export class TaskRunner {
         case 'stop_sequence':
           return finish('succeeded');
         case 'tool_use':
-          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, logger) });
+          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, commands, logger, signal) });
           break;
         case 'pause_turn':
           // A long server-side turn was paused; sending the conversation back resumes it.
@@ -118,19 +125,21 @@ export class TaskRunner {
         default:
           return finish('failed', `the model stopped with '${response.stop_reason}'`, 'stopped');
       }
-      const checkpoint: TaskCheckpoint = { version: 1, turns, usage: { ...usage }, text, messages: [...messages], ...(await this.writtenFiles(toolbox, Infinity)) };
-      const verdict = await hooks.onTurn?.(checkpoint, { turn: turns, toolCalls, usage: { ...usage } });
+      const { omitted: _none, ...written } = await this.writtenFiles(toolbox, Infinity);
+      const checkpoint: TaskCheckpoint = { version: 1, turns, usage: { ...usage }, text, messages: [...messages], ...written, ...(commands ? { commands: commands.usage } : {}) };
+      const ran = commands?.takeReports() ?? [];
+      const verdict = await hooks.onTurn?.(checkpoint, { turn: turns, toolCalls, usage: { ...usage }, ...(ran.length ? { commands: ran } : {}) });
       if (verdict?.canceled) return finish('canceled', CANCELED);
     }
   }
 
   /** One Messages API call; the SDK retries 429, 5xx and connection errors with backoff. */
-  private async call(messages: MessageParam[], maxTokens: number, signal: AbortSignal): Promise<Message> {
+  private async call(messages: MessageParam[], tools: Tool[], maxTokens: number, signal: AbortSignal): Promise<Message> {
     const labels = { role: this.role };
     const stop = this.metrics.llmDuration.startTimer(labels);
     try {
       const response = await this.client.messages.create(
-        { model: this.options.model, max_tokens: maxTokens, system: this.options.systemPrompt, tools: FILE_TOOLS, messages },
+        { model: this.options.model, max_tokens: maxTokens, system: this.options.systemPrompt, tools, messages },
         { signal },
       );
       assertMessage(response);
@@ -158,14 +167,17 @@ export class TaskRunner {
     }
   }
 
-  private async runTools(content: ContentBlock[], toolbox: FileToolbox, logger: Logger): Promise<ToolResultBlockParam[]> {
+  private async runTools(content: ContentBlock[], toolbox: FileToolbox, commands: CommandSession | undefined, logger: Logger, signal: AbortSignal): Promise<ToolResultBlockParam[]> {
     const results: ToolResultBlockParam[] = [];
     for (const block of content) {
       if (block.type !== 'tool_use') continue;
+      const input = (block.input ?? {}) as Record<string, unknown>;
       try {
-        const output = await toolbox.run(block.name, (block.input ?? {}) as Record<string, unknown>);
+        const output = block.name === RUN_COMMAND_TOOL.name && commands ? await commands.run(input, signal) : await toolbox.run(block.name, input);
         results.push({ type: 'tool_result', tool_use_id: block.id, content: output });
       } catch (error) {
+        // The sandbox is gone or the task was stopped mid-command: the task is given back, not the model's problem.
+        if (error instanceof SandboxUnavailableError || signal.aborted) throw error;
         logger.warn('tool failed', { tool: block.name, error: (error as Error).message });
         results.push({ type: 'tool_result', tool_use_id: block.id, content: (error as Error).message, is_error: true });
       }
@@ -173,31 +185,44 @@ export class TaskRunner {
     return results;
   }
 
-  /** The files the agent wrote, as they are now, until the byte budget is spent; text apart from binary (base64). */
-  private async writtenFiles(toolbox: FileToolbox, budgetBytes = this.options.maxResultFileBytes ?? 256 * 1024): Promise<Pick<TaskOutput, 'files' | 'binaryFiles'>> {
+  /**
+   * The files the agent wrote, as they are now, until the byte budget is
+   * spent; text apart from binary (base64). Files that no longer fit are
+   * listed in `omitted` with their sizes, never cut.
+   */
+  private async writtenFiles(toolbox: FileToolbox, budgetBytes = this.options.maxResultFileBytes ?? 256 * 1024): Promise<Pick<TaskOutput, 'files' | 'binaryFiles' | 'omitted'>> {
     let budget = budgetBytes;
     const files: Record<string, string> = {};
     const binaryFiles: Record<string, string> = {};
+    const omitted: Array<{ path: string; bytes: number }> = [];
     for (const path of [...toolbox.written].sort()) {
       const content = await toolbox.workspace.readBytes(path).catch(() => undefined);
       if (content === undefined) continue;
       const bytes = content.byteLength;
       const text = utf8(content);
-      if (bytes > budget) files[path] = `[omitted: ${bytes} bytes exceed the result's remaining ${budget} bytes]`;
-      else if (text === undefined) binaryFiles[path] = content.toString('base64');
+      if (bytes > budget) {
+        omitted.push({ path, bytes });
+        continue;
+      }
+      if (text === undefined) binaryFiles[path] = content.toString('base64');
       else files[path] = text;
-      budget -= Math.min(bytes, budget);
+      budget -= bytes;
     }
-    return Object.keys(binaryFiles).length ? { files, binaryFiles } : { files };
+    return { files, ...(Object.keys(binaryFiles).length ? { binaryFiles } : {}), ...(omitted.length ? { omitted } : {}) };
   }
 }
 
 function userPrompt(task: Task): string {
+  const { repo, push } = task.payload;
   const files = [...Object.keys(task.payload.files ?? {}), ...Object.keys(task.payload.binaryFiles ?? {})];
+  const checkout = repo
+    ? `\nThe workspace is a checkout of ${repo.url} at ${repo.ref}${files.length ? `, with these files written over it: ${files.join(', ')}` : ''}. ` +
+      `Your changes to it are returned as a patch${push ? ` and pushed to branch ${push.branch}` : ''}.`
+    : undefined;
   return [
     task.payload.title ? `# ${task.payload.title}\n` : '',
     task.payload.instructions,
-    files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.',
+    checkout ?? (files.length ? `\nThe workspace holds: ${files.join(', ')}` : '\nThe workspace is empty.'),
   ].join('\n');
 }
 

@@ -50,10 +50,15 @@ function hiveProgram(io: CliIo, exit: (code: number) => void): Command {
     .option('--title <title>', 'a title for the task')
     .option('--max-turns <n>', "turn budget (at most the role's cap)", wholeNumber())
     .option('--max-tokens <n>', "token budget (at most the role's cap)", wholeNumber())
+    .option('--repo <url>', 'a git repository (https:// or file://) the agent works on; its patch comes back as changes.patch')
+    .option('--ref <ref>', 'the branch, tag or commit of --repo to start from', 'HEAD')
+    .option('--push <branch>', 'push the work to this branch of --repo (the environment must grant a push token)')
     .option('--no-wait', 'print the task id once accepted, and exit')
     .action(async (instructions: string[], flags: OptionValues) => {
-      const { file = [], dir, out, title, maxTurns, maxTokens, wait } = flags;
-      exit(await submitCommand({ ...gatewayOptions(flags, io), instructions: instructions.join(' '), files: file, dir, out, title, maxTurns, maxTokens, wait }, io));
+      const { file = [], dir, out, title, maxTurns, maxTokens, wait, repo: url, ref, push } = flags;
+      // The gateway checks url, ref and branch, and says which one is wrong.
+      const repo = url === undefined ? undefined : { url: url as string, ref: ref as string };
+      exit(await submitCommand({ ...gatewayOptions(flags, io), instructions: instructions.join(' '), files: file, dir, out, title, maxTurns, maxTokens, repo, push, wait }, io));
     });
   gatewayCommand(program, 'status <id>', 'show a task', READING_ROLE).action(async (id: string, flags: OptionValues) =>
     exit(await statusCommand({ ...gatewayOptions(flags, io), id }, io)),

@@ -24,6 +24,10 @@ export interface SubmitOptions extends GatewayCommandOptions {
   readonly title?: string;
   readonly maxTurns?: number;
   readonly maxTokens?: number;
+  /** --repo: a repository the sandbox clones at `ref`; the patch comes back as the artifact changes.patch. */
+  readonly repo?: { readonly url: string; readonly ref: string };
+  /** --push: the branch of `repo` the work is pushed to. */
+  readonly push?: string;
   /** false (--no-wait): print the task's id once the gateway has it, and exit. */
   readonly wait: boolean;
 }
@@ -108,7 +112,12 @@ function userMessage(parts: Part[]): Message {
 /** The data part of title and budget, when one of them is given. */
 function taskOptionsPart(options: SubmitOptions): Part[] {
   const budget = { ...(options.maxTurns !== undefined ? { maxTurns: options.maxTurns } : {}), ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
-  const value = { ...(options.title ? { title: options.title } : {}), ...(Object.keys(budget).length ? { budget } : {}) };
+  const value = {
+    ...(options.title ? { title: options.title } : {}),
+    ...(Object.keys(budget).length ? { budget } : {}),
+    ...(options.repo ? { repo: options.repo } : {}),
+    ...(options.push ? { push: { branch: options.push } } : {}),
+  };
   return Object.keys(value).length ? [{ content: { $case: 'data', value }, filename: '', mediaType: 'application/json', metadata: undefined }] : [];
 }
 

@@ -58,11 +58,33 @@ export interface RuntimeConfig {
   readonly breakerMaxOpenMs: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** The sandbox sidecar's socket; set: `run_command` and repositories are enabled (HIVE_SANDBOX_SOCKET). */
+  readonly sandboxSocket?: string;
+  /** Limits of the commands a task runs and of what its result carries. */
+  readonly commandLimits: CommandLimits;
+  /** HTTPS token for clones (HIVE_GIT_TOKEN). */
+  readonly gitToken?: string;
+  /** HTTPS token for pushes (HIVE_GIT_PUSH_TOKEN); without it no task may push. */
+  readonly gitPushToken?: string;
+}
+
+/** Per-task limits of `run_command` and of the patch (README: "Agents that run code"). */
+export interface CommandLimits {
+  /** Commands per task (HIVE_MAX_COMMANDS). @default 50 */
+  readonly maxCommands: number;
+  /** Seconds of commands per task, in all (HIVE_MAX_COMMAND_SECONDS). @default 900 */
+  readonly maxCommandSeconds: number;
+  /** Seconds one command may run (HIVE_COMMAND_TIMEOUT_SECONDS). @default 300 */
+  readonly commandTimeoutSeconds: number;
+  /** Bytes of stdout, and of stderr, returned per command (HIVE_COMMAND_OUTPUT_BYTES). @default 32768 */
+  readonly commandOutputBytes: number;
+  /** Largest patch a result carries (HIVE_MAX_PATCH_BYTES). @default 1 MiB */
+  readonly maxPatchBytes: number;
 }
 
 /** The values that must never leave the process: logs and results redact them. */
 export function configSecrets(config: RuntimeConfig): string[] {
-  return [config.anthropicApiKey, config.redisPassword ?? ''].filter(Boolean);
+  return [config.anthropicApiKey, config.redisPassword ?? '', config.gitToken ?? '', config.gitPushToken ?? ''].filter(Boolean);
 }
 
 /**
@@ -109,7 +131,20 @@ export function loadConfig(env: Env): RuntimeConfig {
     breakerOpenMs: integer(env, ENV.breakerOpenMs, 5_000, 10),
     breakerMaxOpenMs: integer(env, ENV.breakerMaxOpenMs, 300_000, 10),
     logLevel: logLevel(env),
+    sandboxSocket: env[ENV.sandboxSocket] || undefined,
+    commandLimits: {
+      maxCommands: integer(env, ENV.maxCommands, 50, 0, 10_000),
+      maxCommandSeconds: integer(env, ENV.maxCommandSeconds, 900, 1, 24 * 3600),
+      commandTimeoutSeconds: integer(env, ENV.commandTimeoutSeconds, 300, 1, 6 * 3600),
+      commandOutputBytes: integer(env, ENV.commandOutputBytes, 32 * 1024, 256, 16 * 1024 * 1024),
+      maxPatchBytes: integer(env, ENV.maxPatchBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    gitToken: env[ENV.gitToken] || undefined,
+    gitPushToken: env[ENV.gitPushToken] || undefined,
   };
+  if (config.sandboxSocket !== undefined && !config.sandboxSocket.startsWith('/')) {
+    throw new ConfigError(`Expected \`${ENV.sandboxSocket}\` to be an absolute path, got \`${config.sandboxSocket}\``);
+  }
   if (config.breakerMaxOpenMs < config.breakerOpenMs) {
     throw new ConfigError(`Expected \`${ENV.breakerMaxOpenMs}\` (${config.breakerMaxOpenMs}) to be >= \`${ENV.breakerOpenMs}\` (${config.breakerOpenMs})`);
   }

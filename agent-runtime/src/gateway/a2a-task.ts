@@ -3,6 +3,7 @@ import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-
 import { randomUUID } from 'node:crypto';
 import { AgentRole, TaskOutcome } from '../contract';
 import { TaskOutput } from '../queue/task-result';
+import type { CommandReport } from '../tools/command-session';
 
 /** What an agent publishes after each turn (runtime: TaskProcessor.afterTurn). */
 export interface TurnEvent {
@@ -11,6 +12,8 @@ export interface TurnEvent {
   readonly usage: TaskOutput['usage'];
   readonly text?: string;
   readonly at: string;
+  /** The commands the turn ran in the sandbox. */
+  readonly commands?: readonly CommandReport[];
 }
 
 /** What the gateway keeps of a task beside the A2A fields (Task.metadata). */
@@ -71,8 +74,10 @@ export function submittedTask(id: string, contextId: string, message: Message, m
 export function turnMessage(task: Pick<Task, 'id' | 'contextId'>, event: TurnEvent): Message {
   const tokens = event.usage.input_tokens + event.usage.output_tokens;
   const tools = event.toolCalls.length ? event.toolCalls.join(', ') : 'no tool calls';
-  const data: Part = { content: { $case: 'data', value: { turn: event.turn, toolCalls: event.toolCalls, usage: event.usage, at: event.at } }, metadata: undefined, filename: '', mediaType: 'application/json' };
-  return agentMessage(task, [textPart(`turn ${event.turn}: ${tools}; ${tokens} tokens`), data]);
+  const commands = (event.commands ?? []).map((c) => `; \`${c.command}\` ${c.outcome}${c.exitCode === undefined || c.exitCode === null ? '' : ` (exit ${c.exitCode})`}`).join('');
+  const value = { turn: event.turn, toolCalls: event.toolCalls, usage: event.usage, at: event.at, ...(event.commands ? { commands: event.commands } : {}) };
+  const data: Part = { content: { $case: 'data', value }, metadata: undefined, filename: '', mediaType: 'application/json' };
+  return agentMessage(task, [textPart(`turn ${event.turn}: ${tools}; ${tokens} tokens${commands}`), data]);
 }
 
 /** The task while an agent works on it: its latest turn is the status. */
@@ -85,10 +90,20 @@ export function workingStatus(task: Pick<Task, 'id' | 'contextId'>, event: TurnE
   };
 }
 
-/** Each file the agent wrote is an artifact named by its path. */
+/** The name of the artifact that carries a repository task's patch. */
+export const PATCH_ARTIFACT = 'changes.patch';
+
+/** Each file the agent wrote is an artifact named by its path; a repository task's patch is `changes.patch`. */
 export function fileArtifacts(output: TaskOutput): Artifact[] {
   const artifact = (path: string, part: Part): Artifact => ({ artifactId: path, name: path, description: '', parts: [part], metadata: undefined, extensions: [] });
+  const patch =
+    output.patch !== undefined
+      ? { $case: 'text' as const, value: output.patch }
+      : output.patchBase64 !== undefined
+        ? { $case: 'raw' as const, value: Buffer.from(output.patchBase64, 'base64') }
+        : undefined;
   return [
+    ...(patch ? [artifact(PATCH_ARTIFACT, { content: patch, metadata: undefined, filename: PATCH_ARTIFACT, mediaType: 'text/x-diff' })] : []),
     ...Object.entries(output.files).map(([path, text]) => artifact(path, { content: { $case: 'text', value: text }, metadata: undefined, filename: path, mediaType: 'text/plain' })),
     ...Object.entries(output.binaryFiles ?? {}).map(([path, base64]) =>
       artifact(path, { content: { $case: 'raw', value: Buffer.from(base64, 'base64') }, metadata: undefined, filename: path, mediaType: 'application/octet-stream' }),

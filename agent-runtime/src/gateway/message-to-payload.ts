@@ -2,6 +2,7 @@ import type { Message } from '@a2a-js/sdk';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import { isAbsolute, normalize } from 'node:path';
 import { MAX_PAYLOAD_BYTES, TaskPayload } from '../queue/task-entry';
+import { gitRefProblem, repositoryUrlProblem } from '../sandbox/repository-spec';
 import { DEFAULT_WORKSPACE_LIMITS } from '../tools/workspace';
 
 /**
@@ -20,7 +21,7 @@ export interface BudgetCaps {
 /**
  * An A2A message as a task payload: text parts without a file name are the
  * instructions; text parts with one, and raw parts, seed the workspace; one
- * optional data part carries `title` and `budget`. Anything else is refused
+ * optional data part carries `title`, `budget`, `repo` and `push`. Anything else is refused
  * with the reason, before anything is enqueued.
  */
 export function messageToPayload(message: Message | undefined, caps: BudgetCaps): TaskPayload {
@@ -29,7 +30,7 @@ export function messageToPayload(message: Message | undefined, caps: BudgetCaps)
   const instructions: string[] = [];
   const files: Record<string, string> = {};
   const binaryFiles: Record<string, string> = {};
-  let options: { title?: string; budget?: TaskPayload['budget'] } = {};
+  let options: TaskOptions = {};
   for (const [index, part] of message.parts.entries()) {
     const content = part.content;
     const where = `parts[${index}]`;
@@ -59,8 +60,13 @@ export function messageToPayload(message: Message | undefined, caps: BudgetCaps)
     ...(Object.keys(files).length ? { files } : {}),
     ...(Object.keys(binaryFiles).length ? { binaryFiles } : {}),
     ...(options.budget ? { budget: options.budget } : {}),
+    ...(options.repo ? { repo: options.repo } : {}),
+    ...(options.push ? { push: options.push } : {}),
   };
 }
+
+/** What a message's data part may set. */
+type TaskOptions = Pick<TaskPayload, 'title' | 'budget' | 'repo' | 'push'>;
 
 /** Refused here what an agent would refuse later: a file over its workspace limit, or too much in all. */
 function checkSizes(files: Record<string, string>, binaryFiles: Record<string, string>): void {
@@ -72,17 +78,40 @@ function checkSizes(files: Record<string, string>, binaryFiles: Record<string, s
   if (total > MAX_FILES_BYTES) throw invalid(`the files hold ${total} bytes in all; a task may carry at most ${MAX_FILES_BYTES}`);
 }
 
-function taskOptions(value: unknown, where: string, caps: BudgetCaps): { title?: string; budget?: TaskPayload['budget'] } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${where}: the data part must be an object with title and budget`);
-  const { title, budget, ...rest } = value as Record<string, unknown>;
+function taskOptions(value: unknown, where: string, caps: BudgetCaps): TaskOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${where}: the data part must be an object with title, budget, repo and push`);
+  const { title, budget, repo, push, ...rest } = value as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length) throw invalid(`${where}: unknown field ${unknown.map((k) => `'${k}'`).join(', ')} (a data part carries title and budget)`);
+  if (unknown.length) throw invalid(`${where}: unknown field ${unknown.map((k) => `'${k}'`).join(', ')} (a data part carries title, budget, repo and push)`);
   if (title !== undefined && (typeof title !== 'string' || title.length > 200)) throw invalid(`${where}.title must be a string of at most 200 characters`);
-  if (budget === undefined) return { title };
+  const repository = repositoryOptions(repo, push, where);
+  if (budget === undefined) return { title, ...repository };
   if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) throw invalid(`${where}.budget must be an object with maxTurns and maxTokens`);
   const { maxTurns, maxTokens, ...other } = budget as Record<string, unknown>;
   if (Object.keys(other).length) throw invalid(`${where}.budget: unknown field ${Object.keys(other).map((k) => `'${k}'`).join(', ')}`);
-  return { title, budget: { maxTurns: capped(maxTurns, caps.maxTurns, `${where}.budget.maxTurns`), maxTokens: capped(maxTokens, caps.maxTokens, `${where}.budget.maxTokens`) } };
+  return { title, ...repository, budget: { maxTurns: capped(maxTurns, caps.maxTurns, `${where}.budget.maxTurns`), maxTokens: capped(maxTokens, caps.maxTokens, `${where}.budget.maxTokens`) } };
+}
+
+/** `repo: {url, ref}` and `push: {branch}`, checked as the agents check them. */
+function repositoryOptions(repo: unknown, push: unknown, where: string): Pick<TaskPayload, 'repo' | 'push'> {
+  if (repo === undefined) {
+    if (push !== undefined) throw invalid(`${where}.push needs ${where}.repo: a branch is pushed to the task's repository`);
+    return {};
+  }
+  if (typeof repo !== 'object' || repo === null || Array.isArray(repo)) throw invalid(`${where}.repo must be an object with url and ref`);
+  const { url, ref, ...other } = repo as Record<string, unknown>;
+  if (Object.keys(other).length) throw invalid(`${where}.repo: unknown field ${Object.keys(other).map((k) => `'${k}'`).join(', ')}`);
+  const urlProblem = repositoryUrlProblem(url);
+  if (urlProblem) throw invalid(`${where}.repo.url ${urlProblem}`);
+  const refProblem = gitRefProblem(ref);
+  if (refProblem) throw invalid(`${where}.repo.ref ${refProblem}`);
+  if (push === undefined) return { repo: { url: url as string, ref: ref as string } };
+  if (typeof push !== 'object' || push === null || Array.isArray(push)) throw invalid(`${where}.push must be an object with branch`);
+  const { branch, ...more } = push as Record<string, unknown>;
+  if (Object.keys(more).length) throw invalid(`${where}.push: unknown field ${Object.keys(more).map((k) => `'${k}'`).join(', ')}`);
+  const branchProblem = gitRefProblem(branch);
+  if (branchProblem) throw invalid(`${where}.push.branch ${branchProblem}`);
+  return { repo: { url: url as string, ref: ref as string }, push: { branch: branch as string } };
 }
 
 function capped(value: unknown, cap: number, where: string): number | undefined {

@@ -9,7 +9,7 @@ const ORCHESTRATOR_FAULTS = ['redis', 'crash_reclaimed', 'dead_letter', 'lost'] 
 export type OrchestratorFault = (typeof ORCHESTRATOR_FAULTS)[number];
 
 /** Why a task was given back without counting a delivery. */
-const RELEASE_REASONS = ['llm_unavailable', 'shutdown', 'redis'] as const;
+const RELEASE_REASONS = ['llm_unavailable', 'sandbox_unavailable', 'shutdown', 'redis'] as const;
 export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 /** Tasks wait milliseconds when agents are free and minutes when they are not. */
@@ -17,6 +17,12 @@ const DISPATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 /** LLM work: seconds for one call, up to many minutes for a task. */
 const TASK_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 const LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+/** Commands: a quick `ls` to a full build and test run. */
+const COMMAND_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
+
+/** How a `run_command` call ended: exit 0, another exit or a signal, killed at its timeout, refused by the task's limits, or the sandbox failed. */
+export const COMMAND_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'refused', 'error'] as const;
+export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
 
 /** Every contract metric of one agent, on its own registry. */
 export class AgentMetrics {
@@ -42,6 +48,8 @@ export class AgentMetrics {
   readonly redisUsedMemory: Gauge;
   readonly redisMaxMemory: Gauge;
   readonly streamLength: Gauge<'stream'>;
+  readonly toolCommands: Counter<'role' | 'outcome'>;
+  readonly toolCommandDuration: Histogram<'role'>;
 
   /**
    * `track` labels every series, so alerts, dashboards, adapter rules and rollout gates can tell a role's tracks apart.
@@ -117,6 +125,15 @@ export class AgentMetrics {
     this.redisMaxMemory = new Gauge({ name: METRICS.redisMaxMemoryBytes, help: 'Redis maxmemory, 0 when unlimited (published by meta)', registers });
     this.streamLength = new Gauge({ name: METRICS.streamLength, help: 'Entries in each hive stream (published by meta)', labelNames: ['stream'], registers });
 
+    this.toolCommands = new Counter({ name: METRICS.toolCommandsTotal, help: 'run_command calls, by outcome', labelNames: ['role', 'outcome'], registers });
+    this.toolCommandDuration = new Histogram({
+      name: METRICS.toolCommandDurationSeconds,
+      help: 'Seconds per command run in the sandbox',
+      labelNames: ['role'],
+      buckets: COMMAND_BUCKETS,
+      registers,
+    });
+
     // Series exist from the start at 0, so rate() and increase() see the first event.
     for (const outcome of TASK_OUTCOMES) this.tasksTotal.inc({ role, outcome }, 0);
     this.deadLetters.inc({ role }, 0);
@@ -135,6 +152,8 @@ export class AgentMetrics {
     // A rollout's gates compare tracks by these before their first task (pre-validation asks that every gate has data).
     this.pickupLatency.zero({ role });
     for (const kind of ['input', 'output']) this.llmTokens.inc({ role, kind }, 0);
+    for (const outcome of COMMAND_OUTCOMES) this.toolCommands.inc({ role, outcome }, 0);
+    this.toolCommandDuration.zero({ role });
     this.circuitState.set({ role }, 0);
     this.ready.set({ role }, 0);
     this.tasksInFlight.set({ role }, 0);
@@ -144,6 +163,11 @@ export class AgentMetrics {
     this.tasksTotal.inc({ role: this.role, outcome });
     this.taskDuration.observe({ role: this.role, outcome }, seconds);
     if (reason) this.taskFailures.inc({ role: this.role, reason });
+  }
+
+  commandFinished(outcome: CommandOutcome, seconds?: number): void {
+    this.toolCommands.inc({ role: this.role, outcome });
+    if (seconds !== undefined) this.toolCommandDuration.observe({ role: this.role }, seconds);
   }
 
   orchestratorError(kind: OrchestratorFault): void {

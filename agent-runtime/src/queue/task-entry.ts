@@ -1,4 +1,5 @@
 import { AgentRole, isAgentRole } from '../contract';
+import { gitRefProblem, repositoryUrlProblem } from '../sandbox/repository-spec';
 import { MalformedTaskError } from './malformed-task-error';
 
 /** The JSON in a task entry's `payload` field (README: "How a task flows"). */
@@ -10,6 +11,10 @@ export interface TaskPayload {
   /** Binary files to seed the workspace with: relative path -> base64 content. */
   readonly binaryFiles?: Readonly<Record<string, string>>;
   readonly budget?: { readonly maxTurns?: number; readonly maxTokens?: number };
+  /** A repository the sandbox clones (shallow, at `ref`) into the workspace before the first turn; the result carries the patch. */
+  readonly repo?: { readonly url: string; readonly ref: string };
+  /** Push the work as this branch of `repo` (needs HIVE_GIT_PUSH_TOKEN). */
+  readonly push?: { readonly branch: string };
 }
 
 /** A raw stream entry: its id and its fields as Redis returns them. */
@@ -65,7 +70,7 @@ export function parseTaskEntry(role: AgentRole, entry: StreamEntry): Task {
 
 function validatePayload(value: unknown): TaskPayload {
   if (!isObject(value)) throw new MalformedTaskError('payload must be a JSON object');
-  const { instructions, title, files, binaryFiles, budget } = value;
+  const { instructions, title, files, binaryFiles, budget, repo, push } = value;
   if (typeof instructions !== 'string' || instructions.trim() === '') {
     throw new MalformedTaskError("payload.instructions must be a non-empty string");
   }
@@ -79,7 +84,23 @@ function validatePayload(value: unknown): TaskPayload {
       if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 1)) throw new MalformedTaskError(`payload.budget.${key} must be an integer >= 1`);
     }
   }
+  validateRepository(repo, push);
   return value as unknown as TaskPayload;
+}
+
+function validateRepository(repo: unknown, push: unknown): void {
+  if (repo !== undefined) {
+    if (!isObject(repo)) throw new MalformedTaskError('payload.repo must be an object with url and ref');
+    const urlProblem = repositoryUrlProblem(repo.url);
+    if (urlProblem) throw new MalformedTaskError(`payload.repo.url ${urlProblem}`);
+    const refProblem = gitRefProblem(repo.ref);
+    if (refProblem) throw new MalformedTaskError(`payload.repo.ref ${refProblem}`);
+  }
+  if (push === undefined) return;
+  if (repo === undefined) throw new MalformedTaskError('payload.push needs payload.repo: a branch is pushed to the task\'s repository');
+  if (!isObject(push)) throw new MalformedTaskError('payload.push must be an object with branch');
+  const branchProblem = gitRefProblem(push.branch);
+  if (branchProblem) throw new MalformedTaskError(`payload.push.branch ${branchProblem}`);
 }
 
 function validateFiles(field: string, files: unknown, what: string): void {

@@ -11,6 +11,18 @@ export interface WorkspaceLimits {
 
 export const DEFAULT_WORKSPACE_LIMITS: WorkspaceLimits = { maxFileBytes: 1024 * 1024 };
 
+/** Who may use what the file tools make. */
+export interface WorkspaceAccess {
+  /**
+   * Files and directories are made for the group too (0660/0770), so the
+   * sandbox sidecar, which shares the agent's group, can work on them.
+   * @default false (0600/0700: the agent only)
+   */
+  readonly groupShared: boolean;
+}
+
+const PRIVATE: WorkspaceAccess = { groupShared: false };
+
 /**
  * A per-task directory that file tools cannot leave. Every path is resolved
  * through the real path of its longest existing ancestor and checked with
@@ -23,19 +35,26 @@ export class Workspace {
   /** Real path of the workspace root, once it exists. */
   private realRoot?: string;
 
+  private readonly fileMode: number;
+  private readonly dirMode: number;
+
   private constructor(
     private readonly dir: string,
     readonly limits: WorkspaceLimits,
-  ) {}
+    access: WorkspaceAccess,
+  ) {
+    this.fileMode = access.groupShared ? 0o660 : 0o600;
+    this.dirMode = access.groupShared ? 0o770 : 0o700;
+  }
 
   /** A workspace at `dir`, made when first used. */
-  static at(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): Workspace {
-    return new Workspace(dir, limits);
+  static at(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS, access: WorkspaceAccess = PRIVATE): Workspace {
+    return new Workspace(dir, limits, access);
   }
 
   /** A workspace at `dir`, made now. */
   static async create(dir: string, limits: WorkspaceLimits = DEFAULT_WORKSPACE_LIMITS): Promise<Workspace> {
-    const workspace = new Workspace(dir, limits);
+    const workspace = new Workspace(dir, limits, PRIVATE);
     await workspace.ensure();
     return workspace;
   }
@@ -48,7 +67,7 @@ export class Workspace {
 
   async ensure(): Promise<string> {
     if (this.realRoot === undefined) {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await mkdir(this.dir, { recursive: true, mode: this.dirMode });
       this.realRoot = await realpath(this.dir);
     }
     return this.realRoot;
@@ -97,9 +116,9 @@ export class Workspace {
     if (bytes > this.limits.maxFileBytes) throw new Error(`content for '${path}' is ${bytes} bytes; the limit is ${this.limits.maxFileBytes}`);
     const file = await this.resolve(path);
     if (file === this.root) throw new Error(`'${path}' is the workspace itself`);
-    await mkdir(dirname(file), { recursive: true });
+    await mkdir(dirname(file), { recursive: true, mode: this.dirMode });
     this.assertInside(path, await realpath(dirname(file)));
-    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, this.fileMode);
     try {
       await handle.writeFile(content);
     } finally {

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CommandLimits } from '../config/runtime-config';
+import { ENV } from '../contract';
+import { AgentMetrics } from '../metrics/agent-metrics';
+import { TaskPayload } from '../queue/task-entry';
+import { CommandUsage, TaskOutput, TaskResult } from '../queue/task-result';
+import { SandboxClient } from '../sandbox/sandbox-client';
+import { SandboxUnavailableError } from '../sandbox/sandbox-unavailable-error';
+import { taskRoot } from '../sandbox/task-directories';
+import { CommandSession } from '../tools/command-session';
+import { DEFAULT_WORKSPACE_LIMITS, Workspace } from '../tools/workspace';
+
+/** What an agent with a sandbox sidecar needs for its tasks. */
+export interface SandboxSettings {
+  readonly client: SandboxClient;
+  readonly limits: CommandLimits;
+  /** HTTPS token for clones; only the clone's git process sees it. */
+  readonly gitToken?: string;
+  /** HTTPS token for pushes; without it a task asking to push fails before its first turn. */
+  readonly gitPushToken?: string;
+}
+
+/** Time for the sandbox's own git steps (clone, diff, push): the same as one command. */
+const gitTimeoutMs = (limits: CommandLimits) => limits.commandTimeoutSeconds * 1000;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One task's directory in the sandbox. Its name is random, so a command of
+ * another task cannot guess it (the task root is not listable by the
+ * sandbox). Before the first turn it is made and the repository checked out;
+ * after the last, the work becomes a patch (and a pushed branch); at the end
+ * it is removed by the sandbox, which owns what the commands wrote.
+ */
+export class SandboxTask {
+  /** The directory's name below the task root: 128 random bits. */
+  readonly name = randomBytes(16).toString('hex');
+  /** The same directory for the agent's file tools, shared with the sandbox through the group. */
+  readonly workspace: Workspace;
+  private baseCommit?: string;
+  private prepared = false;
+
+  constructor(
+    private readonly settings: SandboxSettings,
+    workspaceDir: string,
+  ) {
+    this.workspace = Workspace.at(join(taskRoot(workspaceDir), this.name), DEFAULT_WORKSPACE_LIMITS, { groupShared: true });
+  }
+
+  /** Makes the directory and checks out payload.repo; answers why the task cannot start, for its result. */
+  async prepare(payload: TaskPayload): Promise<string | undefined> {
+    if (payload.push && !this.settings.gitPushToken) return `payload.push: this environment grants no push token (${ENV.gitPushToken} is not set); leave out push to get a patch only`;
+    await this.settings.client.prepare(this.name);
+    this.prepared = true;
+    if (!payload.repo) return undefined;
+    try {
+      const { commit } = await this.settings.client.clone(this.name, payload.repo.url, payload.repo.ref, this.settings.gitToken, gitTimeoutMs(this.settings.limits));
+      this.baseCommit = commit;
+      return undefined;
+    } catch (error) {
+      if (error instanceof SandboxUnavailableError) throw error;
+      return `payload.repo: ${(error as Error).message}`;
+    }
+  }
+
+  /** The task's `run_command` tool; `spent` carries the budget over from a checkpoint. */
+  commands(metrics: AgentMetrics, spent?: CommandUsage): CommandSession {
+    return new CommandSession(this.settings.client, this.name, this.settings.limits, metrics, spent);
+  }
+
+  /**
+   * The result with the work as a patch against the base commit and, when
+   * asked for and the task succeeded, pushed as a branch. A patch over the
+   * limit, or a failed diff or push, fails the task with the reason: a
+   * result never silently lacks the work.
+   */
+  async deliver(payload: TaskPayload, result: TaskResult): Promise<TaskResult> {
+    if (!payload.repo || !this.baseCommit || result.status === 'canceled') return result;
+    const { client, limits } = this.settings;
+    const failed = (error: string, output: Partial<TaskOutput>): TaskResult => ({ status: 'failed', reason: 'repository', output: { ...result.output, ...output, error } });
+    let diff;
+    try {
+      diff = await client.diff(this.name, this.baseCommit, limits.maxPatchBytes, gitTimeoutMs(limits));
+    } catch (error) {
+      if (error instanceof SandboxUnavailableError) throw error;
+      return failed(`patch: ${(error as Error).message}`, { baseCommit: this.baseCommit });
+    }
+    const base = { baseCommit: this.baseCommit, patchBytes: diff.patchBytes };
+    if (diff.tooLarge) {
+      const omitted = `the patch is ${diff.patchBytes} bytes, over ${ENV.maxPatchBytes} (${limits.maxPatchBytes}); it was left out, not cut`;
+      return failed(omitted, { ...base, patchOmitted: omitted });
+    }
+    const output: TaskOutput = { ...result.output, ...base, ...patchText(Buffer.from(diff.patchBase64 ?? '', 'base64')) };
+    if (!payload.push || result.status !== 'succeeded') return { ...result, output };
+    try {
+      const { commit } = await client.push({
+        task: this.name,
+        url: payload.repo.url,
+        branch: payload.push.branch,
+        base: this.baseCommit,
+        message: result.output.text.split('\n')[0]?.slice(0, 200) || 'Agent Hive task',
+        token: this.settings.gitPushToken!,
+        timeoutMs: gitTimeoutMs(limits),
+      });
+      return { ...result, output: { ...output, pushed: { branch: payload.push.branch, commit } } };
+    } catch (error) {
+      if (error instanceof SandboxUnavailableError) throw error;
+      return { status: 'failed', reason: 'repository', output: { ...output, error: `push: ${(error as Error).message}` } };
+    }
+  }
+
+  /** Removes the directory through the sandbox (it owns what the commands made), then whatever the agent left. */
+  async close(): Promise<void> {
+    if (this.prepared) await this.settings.client.cleanup(this.name);
+    await this.workspace.remove();
+  }
+}
+
+function patchText(bytes: Buffer): Pick<TaskOutput, 'patch' | 'patchBase64'> {
+  try {
+    return { patch: strictUtf8.decode(bytes) };
+  } catch {
+    return { patchBase64: bytes.toString('base64') };
+  }
+}

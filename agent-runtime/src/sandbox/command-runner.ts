@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { RUN_MARKER, killStrays } from './stray-processes';
+
+/** One process the sandbox starts: a model's command or one of its own git steps. */
+export interface CommandSpec {
+  /** Program and arguments; never through a shell unless argv says so. */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** The whole environment of the process: nothing is inherited from the server. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The whole process group is killed (SIGKILL) at this point. */
+  readonly timeoutMs: number;
+  /** Bytes kept per stream; the rest is read and dropped so the process never blocks on a full pipe. */
+  readonly outputBytes: number;
+  /** Written to the process's file descriptor 3, then closed: a secret that must appear in no environment or argv. */
+  readonly fd3?: string;
+  /** Kills the process group early (the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+export interface CommandOutcome {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
+  /** The kept bytes of stdout as they came (a patch need not be UTF-8). */
+  readonly stdoutRaw: Buffer;
+  /** Bytes stdout produced in all, kept or not. */
+  readonly stdoutBytes: number;
+  readonly durationMs: number;
+}
+
+/** How long the streams may stay open after the process exited: a stray holding them is killed meanwhile. */
+const DRAIN_MS = 2_000;
+
+/**
+ * Runs processes in their own session and process group. When the process
+ * exits or its time is up, the whole group is killed, then any process that
+ * carries the run's marker but left the group: nothing a command started
+ * outlives its response.
+ */
+export class CommandRunner {
+  private readonly serverId = randomBytes(6).toString('hex');
+  private runs = 0;
+
+  constructor(private readonly uid: number = process.getuid?.() ?? 0) {}
+
+  async run(spec: CommandSpec): Promise<CommandOutcome> {
+    const marker = `${this.serverId}-${++this.runs}`;
+    const started = Date.now();
+    const child = spawn(spec.argv[0], spec.argv.slice(1), {
+      cwd: spec.cwd,
+      env: { ...spec.env, [RUN_MARKER]: marker },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', spec.fd3 === undefined ? 'ignore' : 'pipe'],
+    });
+    if (spec.fd3 !== undefined) (child.stdio[3] as NodeJS.WritableStream).end(`${spec.fd3}\n`);
+    const stdout = capture(child.stdout!, spec.outputBytes);
+    const stderr = capture(child.stderr!, spec.outputBytes);
+    let timedOut = false;
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is empty already.
+      }
+    };
+    const stop = () => {
+      killGroup();
+      void killStrays(marker, this.uid);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, spec.timeoutMs);
+    spec.signal?.addEventListener('abort', stop, { once: true });
+    const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    clearTimeout(timer);
+    spec.signal?.removeEventListener('abort', stop);
+    killGroup();
+    await killStrays(marker, this.uid);
+    const streams = await Promise.race([Promise.all([stdout.done, stderr.done]), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+    if (streams === undefined) {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+    }
+    if (exit.error) throw new Error(`cannot start '${spec.argv[0]}': ${exit.error.message}`);
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      timedOut,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutTruncated: stdout.truncated(),
+      stderrTruncated: stderr.truncated(),
+      stdoutRaw: stdout.bytes(),
+      stdoutBytes: stdout.total(),
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+/** Keeps the first `limit` bytes of a stream and counts the rest. */
+function capture(stream: Readable, limit: number) {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let total = 0;
+  stream.on('data', (chunk: Buffer) => {
+    total += chunk.byteLength;
+    if (kept >= limit) return;
+    const part = chunk.subarray(0, limit - kept);
+    chunks.push(part);
+    kept += part.byteLength;
+  });
+  const done = new Promise<void>((resolve) => {
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+  return {
+    done,
+    bytes: () => Buffer.concat(chunks),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+    truncated: () => total > limit,
+    total: () => total,
+  };
+}

@@ -1,0 +1,143 @@
+import { chmod, rm } from 'node:fs/promises';
+import { createServer, Server, Socket } from 'node:net';
+import { Logger } from '../log/logger';
+import { CommandRunner } from './command-runner';
+import { GitOperations } from './git-operations';
+import { parseSandboxRequest, SandboxRequest, SandboxRequestError, SandboxResponse } from './sandbox-protocol';
+import { SandboxConfig } from './sandbox-config';
+import { TaskDirectories, taskRoot } from './task-directories';
+
+/** A request line larger than this is refused (a command is at most 256 KiB). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/**
+ * The sandbox sidecar's socket server: one JSON request per connection, one
+ * JSON response line, then close. Lifecycle: `start()` once, `close()` any
+ * number of times.
+ */
+export class SandboxServer {
+  private readonly server: Server;
+  private readonly runner = new CommandRunner();
+  private readonly git: GitOperations;
+  private readonly tasks: TaskDirectories;
+  /** One per open connection: aborting it kills that connection's command. */
+  private readonly connections = new Set<AbortController>();
+  private started = false;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly config: SandboxConfig,
+    private readonly logger: Logger,
+  ) {
+    this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv, caFile: config.gitCaFile });
+    this.tasks = new TaskDirectories(taskRoot(config.workspaceDir));
+    this.server = createServer((socket) => this.serve(socket));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('SandboxServer.start() was already called');
+    this.started = true;
+    // A socket file left by a previous server would make listen fail.
+    await rm(this.config.socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.config.socketPath, () => resolve());
+    });
+    // The agent connects through the shared group.
+    await chmod(this.config.socketPath, 0o660);
+  }
+
+  /** Stops listening and kills every running command; resolves when their answers are out. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const connection of this.connections) connection.abort();
+    });
+    return this.closing;
+  }
+
+  private serve(socket: Socket): void {
+    let buffered = '';
+    let answered = false;
+    const answer = (response: SandboxResponse) => {
+      if (answered) return;
+      answered = true;
+      socket.end(`${JSON.stringify(response)}\n`);
+    };
+    // A client that hangs up (its task was stopped) needs its command no more.
+    const hungUp = new AbortController();
+    this.connections.add(hungUp);
+    socket.on('close', () => {
+      hungUp.abort();
+      this.connections.delete(hungUp);
+    });
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: string) => {
+      if (answered) return;
+      buffered += chunk;
+      const end = buffered.indexOf('\n');
+      if (end === -1) {
+        if (buffered.length > MAX_REQUEST_BYTES) answer({ ok: false, error: `the request is larger than ${MAX_REQUEST_BYTES} bytes` });
+        return;
+      }
+      socket.pause();
+      void this.handle(buffered.slice(0, end), hungUp.signal).then(answer);
+    });
+  }
+
+  private async handle(line: string, hungUp: AbortSignal): Promise<SandboxResponse> {
+    let request: SandboxRequest;
+    try {
+      request = parseSandboxRequest(line);
+    } catch (error) {
+      if (!(error instanceof SandboxRequestError)) throw error;
+      this.logger.warn('request refused', { error: error.message });
+      return { ok: false, error: error.message };
+    }
+    const started = Date.now();
+    try {
+      const response = await this.dispatch(request, hungUp);
+      this.logger.debug('request done', { op: request.op, ms: Date.now() - started });
+      return response;
+    } catch (error) {
+      this.logger.warn('request failed', { op: request.op, error: (error as Error).message });
+      return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  private async dispatch(request: SandboxRequest, hungUp: AbortSignal): Promise<SandboxResponse> {
+    switch (request.op) {
+      case 'ping':
+        return { ok: true };
+      case 'prepare':
+        await this.tasks.prepare(request.task);
+        return { ok: true };
+      case 'cleanup':
+        await this.tasks.remove(request.task);
+        return { ok: true };
+      case 'run': {
+        const cwd = await this.tasks.existing(request.task);
+        const outcome = await this.runner.run({
+          // prlimit caps the processes of the sandbox's user for this command and all it starts.
+          argv: ['prlimit', `--nproc=${this.config.maxProcesses}`, '--', 'sh', '-c', request.command],
+          cwd,
+          env: this.config.baseEnv,
+          timeoutMs: request.timeoutMs,
+          outputBytes: request.outputBytes,
+          signal: hungUp,
+        });
+        const { exitCode, signal, timedOut, stdout, stderr, stdoutTruncated, stderrTruncated, durationMs } = outcome;
+        return { ok: true, exitCode, signal, timedOut, stdout, stderr, stdoutTruncated, stderrTruncated, durationMs };
+      }
+      case 'clone':
+        return { ok: true, commit: await this.git.clone(await this.tasks.existing(request.task), request.url, request.ref, request.token, request.timeoutMs) };
+      case 'diff': {
+        const { patch, ...rest } = await this.git.diff(await this.tasks.existing(request.task), request.base, request.maxBytes, request.timeoutMs);
+        return { ok: true, ...rest, ...(patch ? { patchBase64: patch.toString('base64') } : {}) };
+      }
+      case 'push':
+        return { ok: true, commit: await this.git.push(await this.tasks.existing(request.task), request.url, request.branch, request.base, request.message, request.token, request.timeoutMs) };
+    }
+  }
+}
