@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AGENT_ROLES, AgentRole, ScalableRole } from '../../agent-runtime/src/contract';
+import { AgentDeploymentProps } from '../constructs/agents/agent-deployment';
 import { AgentRoleWorkload, AutoscalingProps } from '../constructs/agents/agent-role';
 import { REDIS_TRIGGER_AUTHENTICATION, redisTriggerAuthentication } from '../constructs/agents/redis-trigger-authentication';
 import { RuntimeConfig } from '../constructs/agents/runtime-config';
@@ -11,16 +12,17 @@ import { GrafanaDashboard } from '../constructs/monitoring/grafana-dashboard';
 import { HiveAlertRules } from '../constructs/monitoring/hive-alert-rules';
 import { HiveNamespace } from '../constructs/namespace/hive-namespace';
 import { HiveGateway } from '../constructs/gateway/hive-gateway';
+import { GitHostEgress } from '../constructs/namespace/git-host-egress';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
 import { namespaceQuota } from './workload-capacity';
 
-/** The image of every workload that runs the runtime: one per agent role, and the gateway's. */
-export type WorkloadImages = Readonly<Record<AgentRole | 'gateway', string>>;
+/** The image of every workload that runs the runtime: one per agent role, the gateway's, and the sandbox sidecar's. */
+export type WorkloadImages = Readonly<Record<AgentRole | 'gateway' | 'sandbox', string>>;
 
 export interface HiveChartProps {
   readonly environment: Environment;
-  /** Image reference per role and for the gateway, pinned (content-hash tag or digest). */
+  /** Image reference per role, for the gateway and the sandbox, pinned (content-hash tag or digest). */
   readonly images: WorkloadImages;
 }
 
@@ -44,6 +46,9 @@ export class HiveChart extends Chart {
       gatewayClientNamespaces: [...env.gateway.ingressNamespaces, ...(env.gateway.ingress ? [env.gateway.ingress.controllerNamespace] : [])],
       kedaNamespace: env.autoscaling.engine === 'keda' ? env.autoscaling.keda.namespace : undefined,
     });
+    if (env.sandbox?.gitHost && env.sandbox.roles.length > 0) {
+      new GitHostEgress(this, 'git-host-egress', { namespace, roles: env.sandbox.roles, gitHost: env.sandbox.gitHost, egress: env.egress });
+    }
 
     if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
     if (env.postgres.mode === 'in-cluster') postgresStore(this, namespace, env.postgres);
@@ -64,6 +69,7 @@ export class HiveChart extends Chart {
           shutdownGraceMs: env.runtime.shutdownGraceMs,
           prometheusSelectorLabels: env.monitoring.selectorLabels,
           autoscaling: role === 'meta' ? undefined : autoscaling(env, role, namespace),
+          sandbox: sandboxOf(env, role, props.images.sandbox),
         });
         return [role, workload];
       }),
@@ -108,6 +114,13 @@ function autoscaling(env: Environment, role: ScalableRole, namespace: string): A
     pollingIntervalSeconds: keda.pollingIntervalSeconds,
     cooldownPeriodSeconds: keda.cooldownPeriodSeconds,
   };
+}
+
+/** The role's sandbox sidecar, if the environment gives it one. */
+function sandboxOf(env: Environment, role: AgentRole, image: string): AgentDeploymentProps['sandbox'] {
+  const sandbox = env.sandbox;
+  if (!sandbox || role === 'meta' || !sandbox.roles.includes(role)) return undefined;
+  return { image, resources: sandbox.resources, limits: sandbox.limits };
 }
 
 function storeEndpoint(store: DataStoreSpec, component: 'redis' | 'postgres', inClusterPort: number): StoreEndpoint {

@@ -9,20 +9,22 @@ function peakPods(env: Environment, role: (typeof AGENT_ROLES)[number]): number 
 }
 
 /**
- * The quota that admits every role and the gateway at their max replicas
- * during a rollout, plus the in-cluster data plane and 10 % headroom for
+ * The quota that admits every role (with its sandbox sidecar, if it has one) and
+ * the gateway at their max replicas during a rollout, plus the in-cluster data plane and 10 % headroom for
  * debugging pods.
  */
 export function namespaceQuota(env: Environment): NamespaceQuota {
-  const workloads: Array<{ pods: number; resources: ResourceSpec }> = AGENT_ROLES.map((role) => ({
+  // Per workload, the resources of each container of its pods: a role with a sandbox has two.
+  const workloads: Array<{ pods: number; containers: ResourceSpec[] }> = AGENT_ROLES.map((role) => ({
     pods: peakPods(env, role),
-    resources: env.roles[role].resources,
+    containers: [env.roles[role].resources, ...(env.sandbox && role !== 'meta' && env.sandbox.roles.includes(role) ? [env.sandbox.resources] : [])],
   }));
-  workloads.push({ pods: env.gateway.maxReplicas + 1, resources: env.gateway.resources });
+  workloads.push({ pods: env.gateway.maxReplicas + 1, containers: [env.gateway.resources] });
   for (const store of [env.redis, env.postgres]) {
-    if (store.mode === 'in-cluster') workloads.push({ pods: 1, resources: store.resources });
+    if (store.mode === 'in-cluster') workloads.push({ pods: 1, containers: [store.resources] });
   }
-  const total = (of: (r: ResourceSpec) => number) => Math.ceil(1.1 * workloads.reduce((sum, w) => sum + w.pods * of(w.resources), 0));
+  const total = (of: (r: ResourceSpec) => number) =>
+    Math.ceil(1.1 * workloads.reduce((sum, w) => sum + w.pods * w.containers.reduce((pod, c) => pod + of(c), 0), 0));
   return {
     pods: Math.ceil(1.1 * workloads.reduce((sum, w) => sum + w.pods, 0)),
     cpuRequestsMillicores: total((r) => millicores(r.cpuRequest)),

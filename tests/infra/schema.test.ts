@@ -26,7 +26,12 @@ function modelFor(object: KubeObject): Validatable | undefined {
  * No Cilium models run on Node 20 (@kubernetes-models/cilium needs Node 22), so
  * the subset of CiliumNetworkPolicy we emit is described here, strictly.
  */
-const selector = z.object({ matchLabels: z.record(z.string()) }).strict();
+const selector = z
+  .object({
+    matchLabels: z.record(z.string()),
+    matchExpressions: z.array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }).strict()).optional(),
+  })
+  .strict();
 const ports = z.array(z.object({ port: z.string().regex(/^\d+$/), protocol: z.enum(['TCP', 'UDP', 'ANY']) }).strict());
 const ciliumNetworkPolicy = z
   .object({

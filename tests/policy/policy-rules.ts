@@ -1,10 +1,12 @@
 import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, SCALABLE_ROLES } from '../../agent-runtime/src/contract';
+import { SANDBOX_CONTAINER } from '../../infra/constructs/agents/sandbox-sidecar';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
 import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
 import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support/monitoring-queries';
 import { contractSeriesNames, metricNames } from '../support/promql';
+import { SANDBOX_POLICY_RULES } from './sandbox-policy-rules';
 
 /**
  * One function per rule of docs/policies.md. Each returns its violations
@@ -39,6 +41,8 @@ const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
   [SECRETS.postgres.name]: ['postgres'],
   [SECRETS.gatewayTokens.name]: ['gateway'],
   [SECRETS.gatewayDatabase.name]: ['gateway'],
+  // The agent container only: SANDBOX-ISOLATION keeps every Secret from the sandbox of the same pod.
+  [SECRETS.git.name]: ['agent'],
 };
 
 const COMPONENT = 'app.kubernetes.io/component';
@@ -347,7 +351,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     podWorkloads(objects)
       .filter(({ object }) => object.metadata.labels?.['app.kubernetes.io/component'] === 'agent')
       .flatMap(({ object, pod }) =>
-        (pod.containers as any[]).flatMap((c) => {
+        // The runtime drains; the sandbox sidecar holds no task of its own.
+        (pod.containers as any[]).filter((c) => c.name !== SANDBOX_CONTAINER).flatMap((c) => {
           const grace = Number(envValue(objects, c, ENV.shutdownGraceMs));
           const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
           const needed = Math.ceil(grace / 1000) + preStop;
@@ -537,6 +542,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
       const bad = [...(c.command ?? []), ...(c.args ?? [])].flatMap(refs).find((ref) => !names.includes(ref));
       return bad ? `${where}: command/args reference $(${bad}), which the container does not declare` : undefined;
     }),
+
+  ...SANDBOX_POLICY_RULES,
 
   'MON-SM': (objects) => {
     const monitors = byKind(objects, 'ServiceMonitor');

@@ -26,15 +26,19 @@ for (const stack of ['staging', 'prod']) {
       );
     });
 
-    it('runs every agent Deployment on its role image and the gateway on the base image, each by the tested digest', () => {
+    it('runs every agent Deployment on its role image, the gateway on the base image and each sandbox on the sandbox image, each by the tested digest', () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
       expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(['agent-architect', 'agent-developer', 'agent-meta', 'agent-qa', 'hive-gateway']);
       const tested = (image: string) => `${environment.image.registry}/agent-${image}@${record.images[image].digest}`;
       for (const d of deployments) {
         const image = d.inputs.metadata.name === 'hive-gateway' ? 'base' : d.inputs.metadata.name.replace('agent-', '');
-        expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(tested(image));
+        const [main, ...sidecars] = d.inputs.spec.template.spec.containers;
+        expect(main.image, d.name).toBe(tested(image));
+        for (const sidecar of sidecars) expect(sidecar.image, `${d.name} ${sidecar.name}`).toBe(tested('sandbox'));
       }
-      expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base') });
+      const sandboxes = deployments.filter((d) => d.inputs.spec.template.spec.containers.some((c: any) => c.name === 'sandbox'));
+      expect(sandboxes.map((d) => d.inputs.metadata.name).sort()).toEqual(environment.sandbox!.roles.map((role) => `agent-${role}`).sort());
+      expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base'), sandbox: tested('sandbox') });
     });
 
     it("deploys into the stack's namespace with its HPA ranges, and exports no secret", () => {

@@ -1,0 +1,121 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ENV } from '../../../agent-runtime/src/contract';
+import { ResourceSpec, SandboxLimits } from '../../environment/environment-schema';
+import { containerResources } from '../workload/container-resources';
+import { restrictedContainerSecurity, ScratchMount, scratchVolumes } from '../workload/pod-security';
+import { SECRETS } from './secret-names';
+
+/** The UID/GID the sandbox runs as (agent-runtime/Dockerfile.sandbox): not the agent's, so it cannot read what only the agent may. */
+export const SANDBOX_UID = 10002;
+
+/** The name of the sidecar container. */
+export const SANDBOX_CONTAINER = 'sandbox';
+
+/** Where both containers see the socket directory, and the socket in it. */
+export const SANDBOX_SOCKET_DIR = '/run/hive-sandbox';
+export const SANDBOX_SOCKET = `${SANDBOX_SOCKET_DIR}/sandbox.sock`;
+
+/** The sandbox's HOME: package managers' caches and config land there, not on the read-only root. */
+export const SANDBOX_HOME = '/sandbox-home';
+
+/**
+ * Variables of the sandbox contract (README: "Agents that run code"). With
+ * `socket` set, the agent enables the run_command tool and repositories.
+ */
+export const SANDBOX_ENV = {
+  socket: 'HIVE_SANDBOX_SOCKET',
+  gitToken: 'HIVE_GIT_TOKEN',
+  gitPushToken: 'HIVE_GIT_PUSH_TOKEN',
+  maxCommands: 'HIVE_MAX_COMMANDS',
+  maxCommandSeconds: 'HIVE_MAX_COMMAND_SECONDS',
+  commandTimeoutSeconds: 'HIVE_COMMAND_TIMEOUT_SECONDS',
+  commandOutputBytes: 'HIVE_COMMAND_OUTPUT_BYTES',
+  maxPatchBytes: 'HIVE_MAX_PATCH_BYTES',
+} as const;
+
+/**
+ * The probe: one `ping` over the socket (the image's HEALTHCHECK runs the same
+ * command; a test keeps them equal). It runs in the sandbox container, with node,
+ * which every sandbox image has for the server.
+ */
+export const SANDBOX_PING_COMMAND = [
+  'node',
+  '-e',
+  "const s = require('node:net').connect(process.env.HIVE_SANDBOX_SOCKET); let a = ''; s.on('data', (d) => (a += d)); s.on('error', () => process.exit(1)); s.on('close', () => { try { process.exit(JSON.parse(a).ok === true ? 0 : 1); } catch { process.exit(1); } }); s.end(JSON.stringify({ op: 'ping' }) + '\\n');",
+];
+
+export interface SandboxSidecarProps {
+  /** Image reference, pinned by content-hash tag or digest; it must run the sandbox server. */
+  readonly image: string;
+  readonly resources: ResourceSpec;
+  /** The agent's workspace volume: mounted at the same path in the sandbox, the one thing both containers share besides the socket. */
+  readonly workspace: ScratchMount;
+  /** Per-task command limits, for the agent; those left out take the runtime's defaults. */
+  readonly limits: SandboxLimits;
+}
+
+/** What the sidecar adds to an agent pod. */
+export interface SandboxSidecar {
+  readonly container: k8s.Container;
+  /** The volumes only the sidecar brings (the workspace is the agent's). */
+  readonly volumes: k8s.Volume[];
+  /** Added to the agent container: the socket directory. */
+  readonly agentVolumeMounts: k8s.VolumeMount[];
+  /** Added to the agent container: the socket, the limits and the git tokens. */
+  readonly agentEnv: k8s.EnvVar[];
+}
+
+const socketDir: ScratchMount = { name: 'sandbox-socket', mountPath: SANDBOX_SOCKET_DIR, sizeLimit: '1Mi' };
+/** The sandbox's own scratch: builds and package caches, never seen by the agent. */
+const sandboxScratch: readonly ScratchMount[] = [
+  { name: 'sandbox-tmp', mountPath: '/tmp', sizeLimit: '1Gi' },
+  { name: 'sandbox-home', mountPath: SANDBOX_HOME, sizeLimit: '2Gi' },
+];
+
+/**
+ * The sandbox sidecar: a second container where the commands an agent runs
+ * execute. Its isolation is in what it lacks: no Secret (no secretKeyRef, no
+ * envFrom), no service-account token (the pod mounts none), another UID,
+ * a read-only root, its own resources, and its own process namespace (the
+ * pod does not share one), so it cannot read the agent's /proc/<pid>/environ.
+ * The git tokens go to the agent container, which hands the token to the
+ * sandbox only inside a clone or push request.
+ */
+export function sandboxSidecar(props: SandboxSidecarProps): SandboxSidecar {
+  const own = scratchVolumes([socketDir, ...sandboxScratch]);
+  const workspaceMount: k8s.VolumeMount = { name: props.workspace.name, mountPath: props.workspace.mountPath };
+  const ping = (timing: Pick<k8s.Probe, 'periodSeconds' | 'failureThreshold'>): k8s.Probe => ({ exec: { command: SANDBOX_PING_COMMAND }, timeoutSeconds: 3, ...timing });
+  const limits = Object.entries(props.limits)
+    .filter((entry): entry is [keyof SandboxLimits, number] => entry[1] !== undefined)
+    .map(([limit, value]) => ({ name: SANDBOX_ENV[limit], value: String(value) }));
+  const optionalSecret = (key: string): k8s.EnvVarSource => ({ secretKeyRef: { name: SECRETS.git.name, key, optional: true } });
+
+  return {
+    container: {
+      name: SANDBOX_CONTAINER,
+      image: props.image,
+      imagePullPolicy: 'IfNotPresent',
+      // No envFrom: the runtime ConfigMap is the agent's; the server needs only these.
+      env: [
+        { name: SANDBOX_ENV.socket, value: SANDBOX_SOCKET },
+        { name: ENV.workspaceDir, value: props.workspace.mountPath },
+        { name: 'HOME', value: SANDBOX_HOME },
+      ],
+      resources: containerResources(props.resources),
+      securityContext: restrictedContainerSecurity(SANDBOX_UID),
+      volumeMounts: [workspaceMount, ...own.volumeMounts],
+      startupProbe: ping({ periodSeconds: 2, failureThreshold: 15 }),
+      livenessProbe: ping({ periodSeconds: 30, failureThreshold: 3 }),
+      readinessProbe: ping({ periodSeconds: 10, failureThreshold: 1 }),
+    },
+    volumes: own.volumes,
+    agentVolumeMounts: [{ name: socketDir.name, mountPath: socketDir.mountPath }],
+    agentEnv: [
+      { name: SANDBOX_ENV.socket, value: SANDBOX_SOCKET },
+      ...limits,
+      // Optional keys: public repositories need no token, and pushing needs its own grant.
+      { name: SANDBOX_ENV.gitToken, valueFrom: optionalSecret(SECRETS.git.key) },
+      { name: SANDBOX_ENV.gitPushToken, valueFrom: optionalSecret(SECRETS.gitPush.key) },
+    ],
+  };
+}
