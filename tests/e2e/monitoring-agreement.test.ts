@@ -29,7 +29,13 @@ import { containerPort, deploymentEnv } from './deployment-env';
 const ENVIRONMENT = 'staging';
 /** 1 % of production `for:` durations: 60 s -> 1 s, 600 s -> 6 s, 900 s -> 9 s. */
 const FOR_SCALE = 0.01;
-const SECRET_VALUES: Record<string, string> = { 'agent-hive-anthropic/api-key': 'sk-ant-e2e', 'agent-hive-redis/password': 'redis-e2e-password' };
+const SECRET_VALUES: Record<string, string> = {
+  'agent-hive-anthropic/api-key': 'sk-ant-e2e',
+  'agent-hive-redis/password': 'redis-e2e-password',
+  // The roles with a sandbox read the git tokens.
+  'agent-hive-git/token': 'git-e2e-token',
+  'agent-hive-git/push-token': 'git-e2e-push-token',
+};
 
 const committed = loadChartsOut().find((e) => e.env === ENVIRONMENT)!.objects;
 const environment = loadEnvironment(REPO_ROOT, ENVIRONMENT);
