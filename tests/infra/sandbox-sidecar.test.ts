@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { AGENT_UID } from '../../infra/constructs/agents/agent-deployment';
-import { SANDBOX_PING_COMMAND, SANDBOX_SOCKET, SANDBOX_UID } from '../../infra/constructs/agents/sandbox-sidecar';
+import { SANDBOX_PING_COMMAND, SANDBOX_SOCKET, SANDBOX_UID, SANDBOX_WAIT_FOR_AGENT_COMMAND } from '../../infra/constructs/agents/sandbox-sidecar';
 import { Environment } from '../../infra/environment/environment-schema';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { computeImageTags, imageReference } from '../../infra/images/image-tags';
+import { freePort } from '../support/free-port';
 import { KubeObject } from '../support/manifests';
 import { REPO_ROOT } from '../support/repo';
 
@@ -49,6 +52,29 @@ describe('the sandbox sidecar', () => {
     expect(pod.securityContext.fsGroup).toBe(AGENT_UID);
     expect(sandbox.securityContext.runAsUser).toBe(SANDBOX_UID);
     expect(pod.shareProcessNamespace).toBeUndefined();
+  });
+
+  it("stops only after the agent: its preStop hook waits until the agent's health port refuses connections", async () => {
+    const objects = render('staging');
+    const sandbox = container(objects, 'developer', 'sandbox');
+    const agent = container(objects, 'developer', 'agent');
+    expect(sandbox.lifecycle.preStop.exec.command).toEqual(SANDBOX_WAIT_FOR_AGENT_COMMAND);
+    const healthPort = agent.ports.find((p: any) => p.name === agent.livenessProbe.httpGet.port).containerPort;
+    expect(SANDBOX_WAIT_FOR_AGENT_COMMAND.at(-1)).toBe(String(healthPort));
+
+    // The real command, against a stand-in for the agent's health server on a free port.
+    const port = await freePort();
+    const agentHealth = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => agentHealth.listen(port, '127.0.0.1', resolve));
+    const [node, ...args] = SANDBOX_WAIT_FOR_AGENT_COMMAND;
+    const hook = spawn(node === 'node' ? process.execPath : node, [...args.slice(0, -1), String(port)], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => hook.once('exit', resolve));
+    const early = await Promise.race([exited, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 2_500))]);
+    expect(early, 'the hook returned while the agent still answered').toBe('waiting');
+    const stoppedAt = Date.now();
+    await new Promise((resolve) => agentHealth.close(resolve));
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
   });
 
   it('goes into the pods of exactly the configured roles, and git egress follows them', () => {

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { ENV } from '../../../agent-runtime/src/contract';
+import { ENV, HEALTH_PORT } from '../../../agent-runtime/src/contract';
 import { ResourceSpec, SandboxLimits } from '../../environment/environment-schema';
 import { containerResources } from '../workload/container-resources';
 import { restrictedContainerSecurity, ScratchMount, scratchVolumes } from '../workload/pod-security';
@@ -42,6 +42,20 @@ export const SANDBOX_PING_COMMAND = [
   'node',
   '-e',
   "const s = require('node:net').connect(process.env.HIVE_SANDBOX_SOCKET); let a = ''; s.on('data', (d) => (a += d)); s.on('error', () => process.exit(1)); s.on('close', () => { try { process.exit(JSON.parse(a).ok === true ? 0 : 1); } catch { process.exit(1); } }); s.end(JSON.stringify({ op: 'ping' }) + '\\n');",
+];
+
+/**
+ * The sandbox's preStop hook: wait until the agent's health port refuses
+ * connections (the pods share one network namespace), that is until the agent
+ * has drained its tasks and exited. Kubernetes signals both containers at once;
+ * without this the sandbox would stop under the commands of tasks the agent is
+ * still finishing. The port is the last argument; the pod's grace period bounds the wait.
+ */
+export const SANDBOX_WAIT_FOR_AGENT_COMMAND = [
+  'node',
+  '-e',
+  "const port = Number(process.argv.at(-1)); const poll = () => require('node:http').get({ host: '127.0.0.1', port, path: '/healthz', timeout: 2000 }, (r) => { r.resume(); setTimeout(poll, 1000); }).on('timeout', function () { this.destroy(); }).on('error', (e) => (e.code === 'ECONNREFUSED' ? process.exit(0) : setTimeout(poll, 1000))); poll();",
+  String(HEALTH_PORT),
 ];
 
 export interface SandboxSidecarProps {
@@ -104,6 +118,7 @@ export function sandboxSidecar(props: SandboxSidecarProps): SandboxSidecar {
       resources: containerResources(props.resources),
       securityContext: restrictedContainerSecurity(SANDBOX_UID),
       volumeMounts: [workspaceMount, ...own.volumeMounts],
+      lifecycle: { preStop: { exec: { command: SANDBOX_WAIT_FOR_AGENT_COMMAND } } },
       startupProbe: ping({ periodSeconds: 2, failureThreshold: 15 }),
       livenessProbe: ping({ periodSeconds: 30, failureThreshold: 3 }),
       readinessProbe: ping({ periodSeconds: 10, failureThreshold: 1 }),
