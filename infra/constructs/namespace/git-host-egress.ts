@@ -28,11 +28,11 @@ export class GitHostEgress extends Construct {
   constructor(scope: Construct, id: string, props: GitHostEgressProps) {
     super(scope, id);
     const { gitHost } = props;
-    const metadata = { name: GIT_HOST_EGRESS, namespace: props.namespace, labels: hiveLabels('network') };
-    const pods = { matchLabels: selectorLabels('agent'), matchExpressions: [{ key: ROLE_LABEL, operator: 'In', values: [...props.roles] }] };
     const target = props.egress === 'cilium-fqdn' ? gitHost.fqdn : gitHost.cidr;
     if (props.roles.length === 0) throw new Error("'roles' must name at least one role: a policy for no role would select every agent");
     if (target === undefined) throw new Error(`'gitHost.${props.egress === 'cilium-fqdn' ? 'fqdn' : 'cidr'}' must be set with egress ${props.egress}`);
+    const metadata = { name: GIT_HOST_EGRESS, namespace: props.namespace, labels: hiveLabels('network') };
+    const pods = { matchLabels: selectorLabels('agent'), matchExpressions: [{ key: ROLE_LABEL, operator: 'In', values: [...props.roles] }] };
 
     if (props.egress === 'cidr') {
       new k8s.KubeNetworkPolicy(this, 'policy', {
