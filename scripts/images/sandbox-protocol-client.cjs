@@ -1,13 +1,24 @@
 // The sandbox protocol's smoke check, run inside the sandbox image with its own node
 // (plain JavaScript: the image has no TypeScript). It waits for the server's socket
-// (HIVE_SANDBOX_SOCKET), then sends `ping` and a `run` of `git --version` in the task
+// (HIVE_SANDBOX_SOCKET) while the server (its PID the first argument) runs, then sends `ping` and a `run` of `git --version` in the task
 // directory `smoke`, one request per connection as the contract says, and exits 0 only
 // if both answers are what the contract promises.
 'use strict';
 const net = require('node:net');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 
 const socket = process.env.HIVE_SANDBOX_SOCKET;
+const serverPid = Number(process.argv[2]);
+
+/** Whether the server still runs: an exited one stays a zombie until the shell reaps it, so signal 0 is not enough. */
+function serverRuns() {
+  try {
+    const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 function request(body) {
   return new Promise((resolve, reject) => {
@@ -35,6 +46,7 @@ function expect(condition, what, answer) {
 
 async function main() {
   for (let waited = 0; !existsSync(socket); waited += 100) {
+    if (!serverRuns()) throw new Error(`the server exited before it made its socket at ${socket}`);
     if (waited >= 15000) throw new Error(`the server made no socket at ${socket} within 15 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

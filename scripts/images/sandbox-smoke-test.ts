@@ -49,9 +49,9 @@ export async function sandboxSmokeTest(engine: ContainerEngine, image: string): 
   const protocol = [
     `mkdir -p ${SMOKE_DIR}/workspace/smoke || exit 1`,
     'node /app/agent-runtime/dist/sandbox.js & server=$!',
-    `node ${CLIENT}`,
+    `node ${CLIENT} $server`,
     'code=$?',
-    'kill -TERM $server',
+    'kill -TERM $server 2>/dev/null',
     'wait $server',
     'exit $code',
   ];
