@@ -120,7 +120,7 @@ function autoscaling(env: Environment, role: ScalableRole, namespace: string): A
 function sandboxOf(env: Environment, role: AgentRole, image: string): AgentDeploymentProps['sandbox'] {
   const sandbox = env.sandbox;
   if (!sandbox || role === 'meta' || !sandbox.roles.includes(role)) return undefined;
-  return { image, resources: sandbox.resources, limits: sandbox.limits };
+  return { image, resources: sandbox.resources, limits: sandbox.limits, workspaceSize: sandbox.workspaceSize };
 }
 
 function storeEndpoint(store: DataStoreSpec, component: 'redis' | 'postgres', inClusterPort: number): StoreEndpoint {

@@ -252,6 +252,8 @@ const sandbox = z
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['memoryLimit'], message: `must be <= ${CONTAINER_MAX_MEMORY}, the namespace LimitRange's maximum per container, got ${r.memoryLimit}` });
       }
     }),
+    /** The shared workspace of a pod with a sandbox: clones, dependencies and build output of its tasks in flight (the agent's own is 2Gi). */
+    workspaceSize: memory.default('4Gi'),
     /** Omitted: no egress rule for a git host (with egress cidr, public HTTPS hosts are reachable anyway). */
     gitHost: gitHost.optional(),
     limits: sandboxLimits.default({}),

@@ -40,6 +40,7 @@ describe('the sandbox config', () => {
     ['prod', 'a git host without FQDN under egress cilium-fqdn', (r: any) => (r.sandbox.gitHost = { cidr: '10.1.0.0/16' }), 'agent-hive:environment.sandbox.gitHost.fqdn: must be set: egress is cilium-fqdn, which allows the git host by FQDN'],
     ['prod', 'a git host that is a URL', (r: any) => (r.sandbox.gitHost.fqdn = 'https://github.com'), 'agent-hive:environment.sandbox.gitHost.fqdn: must be a hostname such as github.com'],
     ['staging', 'a git CIDR without prefix length', (r: any) => (r.sandbox.gitHost.cidr = '10.30.4.7'), "agent-hive:environment.sandbox.gitHost.cidr: must be a CIDR such as '10.30.4.0/24'"],
+    ['staging', 'a workspace size without unit', (r: any) => (r.sandbox.workspaceSize = '4'), 'agent-hive:environment.sandbox.workspaceSize: must be a memory quantity'],
     ['staging', 'a command limit of 0', (r: any) => (r.sandbox.limits.maxCommands = 0), 'agent-hive:environment.sandbox.limits.maxCommands: Number must be greater than 0'],
     [
       'staging',
@@ -60,6 +61,7 @@ describe('the sandbox config', () => {
     expect(sandbox?.roles).toEqual(['developer', 'qa']);
     expect(sandbox?.limits).toEqual({});
     expect(sandbox?.gitHost?.port).toBe(443);
+    expect(sandbox?.workspaceSize).toBe('4Gi');
     expect(sandbox?.image).toBeUndefined();
   });
 

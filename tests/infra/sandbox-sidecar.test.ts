@@ -77,6 +77,13 @@ describe('the sandbox sidecar', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(3_000);
   });
 
+  it('gives the pods with a sandbox the configured workspace (clones and builds go there), and the others the agent’s 2Gi', () => {
+    const sizes = (objects: KubeObject[]) =>
+      Object.fromEntries(['architect', 'developer', 'qa', 'meta'].map((role) => [role, deployment(objects, role).spec.template.spec.volumes.find((v: any) => v.name === 'workspace').emptyDir.sizeLimit]));
+    expect(sizes(render('staging'))).toEqual({ architect: '2Gi', developer: '4Gi', qa: '4Gi', meta: '2Gi' });
+    expect(sizes(render('staging', withSandbox({ workspaceSize: '10Gi' }))).developer).toBe('10Gi');
+  });
+
   it('goes into the pods of exactly the configured roles, and git egress follows them', () => {
     const objects = render('staging', withSandbox({ roles: ['architect'] }));
     expect(container(objects, 'architect', 'sandbox')).toBeDefined();

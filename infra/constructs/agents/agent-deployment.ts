@@ -10,7 +10,7 @@ import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
 import { spreadOverNodes, surgeOneAtATime } from '../workload/scaled-out';
 import { CONFIG_CHECKSUM_ANNOTATION } from './runtime-config';
-import { sandboxSidecar, SandboxSidecarProps } from './sandbox-sidecar';
+import { SandboxOptions, sandboxSidecar } from './sandbox-sidecar';
 import { SECRETS } from './secret-names';
 
 /** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
@@ -36,7 +36,7 @@ export interface AgentDeploymentProps {
    */
   readonly scaling: 'singleton' | 'autoscaled';
   /** The sandbox sidecar, for a role whose agents run commands; omitted: none. */
-  readonly sandbox?: Omit<SandboxSidecarProps, 'workspace'>;
+  readonly sandbox?: SandboxOptions;
 }
 
 /** One role's ServiceAccount, Deployment and metrics Service. */
@@ -59,9 +59,9 @@ export class AgentDeployment extends Construct {
     // Agents never call the Kubernetes API: own account, no token.
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
 
-    const workspace = { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: '2Gi' };
+    const workspace = { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: props.sandbox?.workspaceSize ?? '2Gi' };
     const scratch = scratchVolumes([workspace, { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
-    const sidecar = props.sandbox ? sandboxSidecar({ ...props.sandbox, workspace }) : undefined;
+    const sidecar = props.sandbox ? sandboxSidecar({ image: props.sandbox.image, resources: props.sandbox.resources, limits: props.sandbox.limits, workspace }) : undefined;
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,

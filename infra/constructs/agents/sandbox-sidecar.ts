@@ -68,6 +68,12 @@ export interface SandboxSidecarProps {
   readonly limits: SandboxLimits;
 }
 
+/** What an agent Deployment needs to add a sandbox: the sidecar's props, and how large the shared workspace must be. */
+export interface SandboxOptions extends Omit<SandboxSidecarProps, 'workspace'> {
+  /** Size limit of the workspace emptyDir, which now holds clones and builds; an emptyDir over its limit gets the pod evicted. */
+  readonly workspaceSize: string;
+}
+
 /** What the sidecar adds to an agent pod. */
 export interface SandboxSidecar {
   readonly container: k8s.Container;
