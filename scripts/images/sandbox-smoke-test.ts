@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SANDBOX_HOME, SANDBOX_SOCKET_DIR, SANDBOX_UID } from '../../infra/constructs/agents/sandbox-sidecar';
+import { SANDBOX_COMMAND, SANDBOX_HOME, SANDBOX_SOCKET_DIR, SANDBOX_UID } from '../../infra/constructs/agents/sandbox-sidecar';
 import { ContainerEngine } from './container-engine';
 import { smokeContainer } from './smoke-container';
 
@@ -10,7 +10,7 @@ export interface SandboxSmokeReport {
 }
 
 /** Tools the default sandbox image promises (README: "The sandbox sidecar in the cluster"). */
-export const SANDBOX_TOOLS = ['git', 'node', 'npm', 'python3', 'make', 'gcc', 'g++'] as const;
+const SANDBOX_TOOLS = ['git', 'node', 'npm', 'python3', 'make', 'gcc', 'g++'] as const;
 
 /**
  * Paths the sandbox's user may write in the image: where the Deployment mounts
@@ -29,8 +29,8 @@ const CLIENT = '/tmp/sandbox-protocol-client.cjs';
  * Runs the sandbox image once (creating a container of it is most of the
  * time), with two checks. The toolchain: its user is UID SANDBOX_UID, every
  * tool is there, and that user can write nothing of the image but the mount
- * points. The protocol: the sandbox server (`node
- * /app/agent-runtime/dist/sandbox.js`) on a socket in a temporary directory,
+ * points. The protocol: the sandbox server (SANDBOX_COMMAND, as the
+ * Deployment runs it) on a socket in a temporary directory,
  * with a client inside the same container (with Docker a socket in a container
  * is out of the host's reach): `ping` must answer ok, a `run` of `git
  * --version` must exit 0 with git's version on stdout, and a task name with a
@@ -48,7 +48,7 @@ export async function sandboxSmokeTest(engine: ContainerEngine, image: string): 
   // Without a PID namespace (buildah's chroot isolation) the server would outlive the container: the script stops it.
   const protocol = [
     `mkdir -p ${SMOKE_DIR}/workspace/smoke || exit 1`,
-    'node /app/agent-runtime/dist/sandbox.js & server=$!',
+    `${SANDBOX_COMMAND.join(' ')} & server=$!`,
     `node ${CLIENT} $server`,
     'code=$?',
     'kill -TERM $server 2>/dev/null',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { AGENT_UID } from '../../infra/constructs/agents/agent-deployment';
-import { SANDBOX_PING_COMMAND, SANDBOX_SOCKET, SANDBOX_UID, SANDBOX_WAIT_FOR_AGENT_COMMAND } from '../../infra/constructs/agents/sandbox-sidecar';
+import { SANDBOX_COMMAND, SANDBOX_PING_COMMAND, SANDBOX_SOCKET, SANDBOX_UID, SANDBOX_WAIT_FOR_AGENT_COMMAND } from '../../infra/constructs/agents/sandbox-sidecar';
 import { Environment } from '../../infra/environment/environment-schema';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { computeImageTags, imageReference } from '../../infra/images/image-tags';
@@ -32,8 +32,9 @@ describe('the sandbox sidecar', () => {
     expect(JSON.parse(healthcheck!)).toEqual(SANDBOX_PING_COMMAND);
     expect(DOCKERFILE).toMatch(new RegExp(`^USER ${SANDBOX_UID}:${SANDBOX_UID}$`, 'm'));
     expect(DOCKERFILE).toContain(`HIVE_SANDBOX_SOCKET=${SANDBOX_SOCKET}`);
-    expect(DOCKERFILE).toMatch(/^ENTRYPOINT \["node", "\/app\/agent-runtime\/dist\/sandbox\.js"\]$/m);
+    expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(DOCKERFILE)![1])).toEqual(SANDBOX_COMMAND);
     const sandbox = container(render('staging'), 'developer', 'sandbox');
+    expect(sandbox.command).toEqual(SANDBOX_COMMAND);
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(sandbox[probe].exec.command, probe).toEqual(SANDBOX_PING_COMMAND);
   });
 

@@ -11,6 +11,12 @@ export const SANDBOX_UID = 10002;
 /** The name of the sidecar container. */
 export const SANDBOX_CONTAINER = 'sandbox';
 
+/**
+ * What the sandbox container runs, set on the container so an own toolchain
+ * image runs the server whatever its ENTRYPOINT (Dockerfile.sandbox has the same).
+ */
+export const SANDBOX_COMMAND = ['node', '/app/agent-runtime/dist/sandbox.js'];
+
 /** Where both containers see the socket directory, and the socket in it. */
 export const SANDBOX_SOCKET_DIR = '/run/hive-sandbox';
 export const SANDBOX_SOCKET = `${SANDBOX_SOCKET_DIR}/sandbox.sock`;
@@ -115,6 +121,7 @@ export function sandboxSidecar(props: SandboxSidecarProps): SandboxSidecar {
       name: SANDBOX_CONTAINER,
       image: props.image,
       imagePullPolicy: 'IfNotPresent',
+      command: SANDBOX_COMMAND,
       // No envFrom: the runtime ConfigMap is the agent's; the server needs only these.
       env: [
         { name: SANDBOX_ENV.socket, value: SANDBOX_SOCKET },
