@@ -15,6 +15,7 @@ import { HiveGateway } from '../constructs/gateway/hive-gateway';
 import { GitHostEgress } from '../constructs/namespace/git-host-egress';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
+import { hasSandbox } from '../environment/sandbox-roles';
 import { namespaceQuota } from './workload-capacity';
 
 /** The image of every workload that runs the runtime: one per agent role, the gateway's, and the sandbox sidecar's. */
@@ -119,7 +120,7 @@ function autoscaling(env: Environment, role: ScalableRole, namespace: string): A
 /** The role's sandbox sidecar, if the environment gives it one. */
 function sandboxOf(env: Environment, role: AgentRole, image: string): AgentDeploymentProps['sandbox'] {
   const sandbox = env.sandbox;
-  if (!sandbox || role === 'meta' || !sandbox.roles.includes(role)) return undefined;
+  if (!sandbox || !hasSandbox(env, role)) return undefined;
   return { image, resources: sandbox.resources, limits: sandbox.limits, workspaceSize: sandbox.workspaceSize };
 }
 

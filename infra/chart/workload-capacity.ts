@@ -1,5 +1,6 @@
 import { AGENT_ROLES } from '../../agent-runtime/src/contract';
 import { Environment, ResourceSpec } from '../environment/environment-schema';
+import { hasSandbox } from '../environment/sandbox-roles';
 import { NamespaceQuota } from '../constructs/namespace/hive-namespace';
 import { mebibytes, millicores } from '../constructs/workload/quantities';
 
@@ -17,7 +18,7 @@ export function namespaceQuota(env: Environment): NamespaceQuota {
   // Per workload, the resources of each container of its pods: a role with a sandbox has two.
   const workloads: Array<{ pods: number; containers: ResourceSpec[] }> = AGENT_ROLES.map((role) => ({
     pods: peakPods(env, role),
-    containers: [env.roles[role].resources, ...(env.sandbox && role !== 'meta' && env.sandbox.roles.includes(role) ? [env.sandbox.resources] : [])],
+    containers: [env.roles[role].resources, ...(env.sandbox && hasSandbox(env, role) ? [env.sandbox.resources] : [])],
   }));
   workloads.push({ pods: env.gateway.maxReplicas + 1, containers: [env.gateway.resources] });
   for (const store of [env.redis, env.postgres]) {
