@@ -7,11 +7,16 @@ import { HiveChart, WorkloadImages } from './hive-chart';
 /**
  * The images the Deployments run: the stack's registry and the content-hash
  * tags. Each role has its image; the gateway runs the base image they are built
- * on, which holds its entry point too.
+ * on, which holds its entry point too; the sandbox sidecar runs the sandbox
+ * image, or the environment's own toolchain image (by digest).
  */
 export function workloadImages(env: Environment, tags: ImageTags): WorkloadImages {
   const roles = Object.fromEntries(AGENT_ROLES.map((role) => [role, imageReference(env.image.registry, role, tags.roles[role])])) as Record<AgentRole, string>;
-  return { ...roles, gateway: imageReference(env.image.registry, 'base', tags.base) };
+  return {
+    ...roles,
+    gateway: imageReference(env.image.registry, 'base', tags.base),
+    sandbox: env.sandbox?.image ?? imageReference(env.image.registry, 'sandbox', tags.sandbox),
+  };
 }
 
 /**

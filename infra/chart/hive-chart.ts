@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentRole, ENV, STABLE_TRACK } from '../../agent-runtime/src/contract';
 import { formatFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
-import { agentWorkloadName } from '../constructs/agents/agent-deployment';
+import { AgentDeploymentProps, agentWorkloadName } from '../constructs/agents/agent-deployment';
 import { AgentRoleProps, AgentRoleWorkload, AutoscalingProps, SCALED_TO_ZERO } from '../constructs/agents/agent-role';
 import { REDIS_TRIGGER_AUTHENTICATION, redisTriggerAuthentication } from '../constructs/agents/redis-trigger-authentication';
 import { RuntimeConfig } from '../constructs/agents/runtime-config';
@@ -14,17 +14,19 @@ import { HiveAlertRules } from '../constructs/monitoring/hive-alert-rules';
 import { HiveNamespace } from '../constructs/namespace/hive-namespace';
 import { HiveBridge } from '../constructs/bridge/hive-bridge';
 import { HiveGateway } from '../constructs/gateway/hive-gateway';
+import { GitHostEgress } from '../constructs/namespace/git-host-egress';
 import { HiveNetworkPolicies, StoreEndpoint } from '../constructs/namespace/hive-network-policies';
 import { DataStoreSpec, Environment } from '../environment/environment-schema';
 import { allTracks, fleetTracks, ResolvedTrack } from '../environment/role-tracks';
+import { hasSandbox } from '../environment/sandbox-roles';
 import { namespaceQuota } from './workload-capacity';
 
-/** The image of every workload that runs the runtime: one per agent role, and the gateway's. */
-export type WorkloadImages = Readonly<Record<AgentRole | 'gateway', string>>;
+/** The image of every workload that runs the runtime: one per agent role, the gateway's, and the sandbox sidecar's. */
+export type WorkloadImages = Readonly<Record<AgentRole | 'gateway' | 'sandbox', string>>;
 
 export interface HiveChartProps {
   readonly environment: Environment;
-  /** Image reference per role and for the gateway, pinned (content-hash tag or digest). */
+  /** Image reference per role, for the gateway and the sandbox, pinned (content-hash tag or digest). */
   readonly images: WorkloadImages;
 }
 
@@ -53,12 +55,16 @@ export class HiveChart extends Chart {
       bridge: env.legacy?.bridge !== undefined,
     });
 
+    if (env.sandbox?.gitHost && env.sandbox.roles.length > 0) {
+      new GitHostEgress(this, 'git-host-egress', { namespace, roles: env.sandbox.roles, gitHost: env.sandbox.gitHost, egress: env.egress });
+    }
+
     if (env.redis.mode === 'in-cluster') redisStore(this, namespace, env.redis);
     if (env.postgres.mode === 'in-cluster') postgresStore(this, namespace, env.postgres);
 
     const config = new RuntimeConfig(this, 'runtime-config', { environment: env });
     if (env.autoscaling.engine === 'keda') redisTriggerAuthentication(this, namespace);
-    const workload = (role: AgentRole, id: string, props: Pick<AgentRoleProps, 'image' | 'resources' | 'concurrency' | 'autoscaling' | 'track' | 'settings'>) =>
+    const workload = (role: AgentRole, id: string, props: Pick<AgentRoleProps, 'image' | 'resources' | 'concurrency' | 'autoscaling' | 'track' | 'settings' | 'sandbox'>) =>
       new AgentRoleWorkload(this, id, {
         namespace,
         role,
@@ -77,6 +83,7 @@ export class HiveChart extends Chart {
         track: spec.track,
         settings: trackSettings(spec),
         autoscaling: spec.scaledToZero ? SCALED_TO_ZERO : autoscaling(env, spec, namespace),
+        sandbox: sandboxOf(env, spec.role, props.images.sandbox),
       }),
     }));
     // Meta keeps every track's stream; it learns them from its own Deployment, so adding a track restarts meta alone.
@@ -120,6 +127,13 @@ export class HiveChart extends Chart {
       if (env.autoscaling.engine === 'hpa') new AdapterRulesConfigMap(this, 'adapter-rules', { namespace, monitoringNamespace: env.monitoringNamespace });
     }
   }
+}
+
+/** The sandbox sidecar of the role's agents (every track's), if the environment gives it one. */
+function sandboxOf(env: Environment, role: AgentRole, image: string): AgentDeploymentProps['sandbox'] {
+  const sandbox = env.sandbox;
+  if (!sandbox || !hasSandbox(env, role)) return undefined;
+  return { image, resources: sandbox.resources, limits: sandbox.limits, workspaceSize: sandbox.workspaceSize };
 }
 
 /** What a track sets beyond the environment's runtime ConfigMap: its model and task budget, if it has its own. */

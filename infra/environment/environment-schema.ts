@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { SCALABLE_ROLES, ScalableRole, STABLE_TRACK, trackNameProblem } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, SCALABLE_ROLES, ScalableRole, STABLE_TRACK, trackNameProblem } from '../../agent-runtime/src/contract';
+import { CONTAINER_MAX_MEMORY } from '../constructs/namespace/hive-namespace';
+import { mebibytes } from '../constructs/workload/quantities';
 import { isPinnedByDigest } from '../images/node-image';
 
 const KUBE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -276,6 +278,77 @@ const autoscaling = z.preprocess(
   ]),
 );
 
+/** Roles that get a sandbox when `sandbox.roles` is not given: those whose work is code. */
+export const DEFAULT_SANDBOX_ROLES: readonly ScalableRole[] = ['developer', 'qa'];
+
+/** Per-task command limits the runtime enforces (its defaults apply to any left out). */
+const sandboxLimits = z
+  .object({
+    /** Commands per task (HIVE_MAX_COMMANDS). */
+    maxCommands: positiveInt.max(10_000).optional(),
+    /** Total command time per task, in seconds (HIVE_MAX_COMMAND_SECONDS). */
+    maxCommandSeconds: positiveInt.max(86_400).optional(),
+    /** Time one command may take, in seconds (HIVE_COMMAND_TIMEOUT_SECONDS). */
+    commandTimeoutSeconds: positiveInt.max(86_400).optional(),
+    /** Output kept per stream of a command, in bytes (HIVE_COMMAND_OUTPUT_BYTES). */
+    commandOutputBytes: positiveInt.max(64 * 1024 * 1024).optional(),
+    /** Largest patch a result carries, in bytes (HIVE_MAX_PATCH_BYTES). */
+    maxPatchBytes: positiveInt.max(256 * 1024 * 1024).optional(),
+  })
+  .strict()
+  .superRefine((limits, ctx) => {
+    if (limits.commandTimeoutSeconds !== undefined && limits.maxCommandSeconds !== undefined && limits.commandTimeoutSeconds > limits.maxCommandSeconds) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['commandTimeoutSeconds'],
+        message: `must be <= maxCommandSeconds (${limits.maxCommandSeconds}), got ${limits.commandTimeoutSeconds}`,
+      });
+    }
+  });
+
+/** Where the agents clone from and push to, for the egress rule (which of the two depends on `egress`). */
+const gitHost = z
+  .object({
+    /** Host name, for the CiliumNetworkPolicy (egress cilium-fqdn). */
+    fqdn: z.string().regex(HOSTNAME, 'must be a hostname such as github.com').optional(),
+    /** Where it lives, for the NetworkPolicy (egress cidr). */
+    cidr: z.string().regex(CIDR, "must be a CIDR such as '10.30.4.0/24'").optional(),
+    /** HTTPS port: the token is an HTTPS credential. */
+    port: positiveInt.max(65535).default(443),
+  })
+  .strict();
+
+/**
+ * The sandbox sidecar: a second container in the pods of `roles`, where the
+ * commands an agent runs execute, without any Secret (README: "The sandbox sidecar in the cluster").
+ */
+const sandbox = z
+  .object({
+    /** Roles whose pods get the sidecar (and so the run_command tool); never meta, the coordinator. */
+    roles: z
+      .array(z.enum(AGENT_ROLES as unknown as [string, ...string[]]))
+      .default([...DEFAULT_SANDBOX_ROLES])
+      .superRefine((roles, ctx) => {
+        if (roles.includes('meta')) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not include meta: the coordinator runs no code' });
+        const repeated = roles.filter((role, i) => roles.indexOf(role) !== i);
+        if (repeated.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must not repeat a role, got ${repeated.join(', ')} twice` });
+      })
+      .transform((roles) => roles as ScalableRole[]),
+    /** A toolchain image of your own, by digest (it must run the sandbox server: README); omitted: the sandbox image `npm run images` builds and tests. */
+    image: imageByDigest.optional(),
+    resources: resources.superRefine((r, ctx) => {
+      if (mebibytes(r.memoryLimit) > mebibytes(CONTAINER_MAX_MEMORY)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['memoryLimit'], message: `must be <= ${CONTAINER_MAX_MEMORY}, the namespace LimitRange's maximum per container, got ${r.memoryLimit}` });
+      }
+    }),
+    /** The shared workspace of a pod with a sandbox: clones, dependencies and build output of its tasks in flight (the agent's own is 2Gi). */
+    workspaceSize: memory.default('4Gi'),
+    /** Omitted: no egress rule for a git host (with egress cidr, public HTTPS hosts are reachable anyway). */
+    gitHost: gitHost.optional(),
+    limits: sandboxLimits.default({}),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     namespace: kubeName,
@@ -312,6 +385,8 @@ export const environmentSchema = z
     gateway,
     /** The old system's queue and the bridge from it; omitted: no legacy track. */
     legacy: legacy.optional(),
+    /** Omitted: no role has a sandbox. */
+    sandbox: sandbox.optional(),
     alerts: z
       .object({
         spawnSeconds: z.number().positive(),
@@ -370,6 +445,14 @@ export const environmentSchema = z
         }
       }
     }
+  })
+  .superRefine((env, ctx) => {
+    // The git host is named the way the egress mode can enforce: by FQDN through Cilium, else by CIDR.
+    const host = env.sandbox?.gitHost;
+    const needed = env.egress === 'cilium-fqdn' ? 'fqdn' : 'cidr';
+    if (host && host[needed] === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sandbox', 'gitHost', needed], message: `must be set: egress is ${env.egress}, which allows the git host by ${needed === 'fqdn' ? 'FQDN' : 'CIDR'}` });
+    }
   });
 
 export type ResourceSpec = z.infer<typeof resources>;
@@ -379,6 +462,9 @@ export type DataStoreSpec = z.infer<typeof dataStore>;
 export type InClusterStoreSpec = z.infer<typeof inClusterStore>;
 export type GatewaySpec = z.infer<typeof gateway>;
 export type BridgeSpec = z.infer<typeof bridge>;
+export type SandboxSpec = z.infer<typeof sandbox>;
+export type GitHostSpec = z.infer<typeof gitHost>;
+export type SandboxLimits = z.infer<typeof sandboxLimits>;
 
 /** A validated environment. `name` is the stack name (staging, prod). */
 export type Environment = z.infer<typeof environmentSchema> & { readonly name: string };

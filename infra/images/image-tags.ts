@@ -22,9 +22,18 @@ export function roleImageInputs(role: AgentRole): string[] {
   return [`agent-runtime/Dockerfile.agent-${role}`, `agent-runtime/prompts/${role}.md`];
 }
 
+/** What the sandbox image adds: its Dockerfile, which takes the runtime from the base image. */
+export const SANDBOX_IMAGE_INPUTS = ['agent-runtime/Dockerfile.sandbox'] as const;
+
+/** Every image `npm run images` builds, smoke-tests and records; `pulumi up` deploys only those. */
+export const BUILT_IMAGES = ['base', ...AGENT_ROLES, 'sandbox'] as const;
+export type BuiltImage = (typeof BUILT_IMAGES)[number];
+
 export interface ImageTags {
   readonly base: string;
   readonly roles: Readonly<Record<AgentRole, string>>;
+  /** The sandbox sidecar's image: a toolchain, and the runtime's sandbox server from the base. */
+  readonly sandbox: string;
 }
 
 export interface ImageTagOptions {
@@ -48,11 +57,16 @@ export function computeImageTags(repoRoot: string, options: ImageTagOptions = {}
   const roles = Object.fromEntries(
     AGENT_ROLES.map((role) => [role, tagOf(hashInputs(repoRoot, roleImageInputs(role), base))]),
   ) as Record<AgentRole, string>;
-  return { base, roles };
+  return { base, roles, sandbox: tagOf(hashInputs(repoRoot, SANDBOX_IMAGE_INPUTS, base)) };
+}
+
+/** Each built image's tag, by name. */
+export function tagsByImage(tags: ImageTags): Record<BuiltImage, string> {
+  return { base: tags.base, ...tags.roles, sandbox: tags.sandbox };
 }
 
 /** `<registry>/agent-<name>:<tag>` */
-export function imageReference(registry: string, name: AgentRole | 'base', tag: string): string {
+export function imageReference(registry: string, name: BuiltImage, tag: string): string {
   return `${registry}/agent-${name}:${tag}`;
 }
 

@@ -13,8 +13,11 @@ export interface HiveDeploymentArgs {
   readonly environment: Environment;
   /** Image per role and the gateway's by content-hash tag, as synth renders them. */
   readonly images: WorkloadImages;
-  /** The same images by the digest that passed the smoke test: what the Deployments run. */
-  readonly imageDigests: Readonly<Record<keyof WorkloadImages, pulumi.Output<string>>>;
+  /**
+   * The same images by the digest that passed the smoke test: what the Deployments run. The sandbox's
+   * only when it runs the built image: an environment's own sandbox image is pinned by digest already.
+   */
+  readonly imageDigests: Readonly<Record<Exclude<keyof WorkloadImages, 'sandbox'>, pulumi.Output<string>>> & { readonly sandbox?: pulumi.Output<string> };
   /** kubeconfig context of the cluster. */
   readonly kubeContext: string;
   readonly secrets: Omit<HiveSecretsArgs, 'namespace'>;
@@ -51,7 +54,7 @@ export class HiveDeployment extends pulumi.ComponentResource {
         objs: rest,
         transformations: [
           secretsChecksum(secrets.valuesByName, args.secrets.anthropicApiKey),
-          imagesByDigest(new Map((Object.keys(args.images) as Array<keyof WorkloadImages>).map((workload) => [args.images[workload], args.imageDigests[workload]]))),
+          imagesByDigest(new Map(digestsByTag(args))),
         ],
       },
       { parent: this, provider, dependsOn: [namespace, secrets], transformations },
@@ -63,4 +66,12 @@ export class HiveDeployment extends pulumi.ComponentResource {
     };
     this.registerOutputs({ deploymentNames: this.deploymentNames });
   }
+}
+
+/** Each tested image's digest by the tag reference synth renders. */
+function digestsByTag(args: HiveDeploymentArgs): Array<[string, pulumi.Output<string>]> {
+  return (Object.keys(args.images) as Array<keyof WorkloadImages>).flatMap((workload) => {
+    const digest = args.imageDigests[workload];
+    return digest ? [[args.images[workload], digest] as [string, pulumi.Output<string>]] : [];
+  });
 }

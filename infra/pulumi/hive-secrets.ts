@@ -12,6 +12,10 @@ export interface HiveSecretsArgs {
   readonly gatewayTokens: pulumi.Output<string>;
   /** The gateway's PostgreSQL URL, credentials included. */
   readonly databaseUrl: pulumi.Output<string>;
+  /** HTTPS token the agents clone with; omitted: public repositories only. */
+  readonly gitToken?: pulumi.Output<string>;
+  /** A token that may push branches; omitted: agents do not push. */
+  readonly gitPushToken?: pulumi.Output<string>;
 }
 
 /** The Kubernetes Secrets the manifests reference by name, from Pulumi secret config. */
@@ -28,26 +32,32 @@ export class HiveSecrets extends pulumi.ComponentResource {
       [SECRETS.postgres, args.postgresPassword],
       [SECRETS.gatewayTokens, args.gatewayTokens],
       [SECRETS.gatewayDatabase, args.databaseUrl],
+      [SECRETS.git, args.gitToken],
+      [SECRETS.gitPush, args.gitPushToken],
     ];
     const present = values.filter((entry): entry is [SecretRef, pulumi.Output<string>] => entry[1] !== undefined);
-    this.valuesByName = Object.fromEntries(present.map(([ref, value]) => [ref.name, value]));
-    this.secrets = present
-      .map(
-        ([ref, value]) =>
-          new k8s.core.v1.Secret(
-            ref.name,
-            {
-              metadata: {
-                name: ref.name,
-                namespace: args.namespace,
-                labels: { 'app.kubernetes.io/name': 'agent-hive', 'app.kubernetes.io/part-of': 'agent-hive', 'app.kubernetes.io/component': 'config' },
-              },
-              type: 'Opaque',
-              stringData: { [ref.key]: pulumi.secret(value) },
+    // A Secret may hold several keys (the git tokens): one Secret per name.
+    const byName = new Map<string, Array<[SecretRef, pulumi.Output<string>]>>();
+    for (const entry of present) byName.set(entry[0].name, [...(byName.get(entry[0].name) ?? []), entry]);
+    this.valuesByName = Object.fromEntries(
+      [...byName].map(([name, entries]) => [name, entries.length === 1 ? entries[0][1] : pulumi.all(entries.map(([, value]) => value)).apply((v) => JSON.stringify(v))]),
+    );
+    this.secrets = [...byName].map(
+      ([name, entries]) =>
+        new k8s.core.v1.Secret(
+          name,
+          {
+            metadata: {
+              name,
+              namespace: args.namespace,
+              labels: { 'app.kubernetes.io/name': 'agent-hive', 'app.kubernetes.io/part-of': 'agent-hive', 'app.kubernetes.io/component': 'config' },
             },
-            { parent: this },
-          ),
-      );
+            type: 'Opaque',
+            stringData: Object.fromEntries(entries.map(([ref, value]) => [ref.key, pulumi.secret(value)])),
+          },
+          { parent: this },
+        ),
+    );
     this.registerOutputs({});
   }
 }

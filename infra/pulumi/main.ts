@@ -31,6 +31,9 @@ const secrets = {
   postgresPassword: environment.postgres.mode === 'in-cluster' ? config.requireSecret('postgresPassword') : undefined,
   gatewayTokens: requireCheckedSecret('gatewayTokens', gatewayTokensProblem),
   databaseUrl: requireCheckedSecret('databaseUrl', (url) => databaseUrlProblem(url, environment)),
+  // Optional: public repositories need no token, and an environment that never pushes no push token.
+  gitToken: config.getSecret('gitToken'),
+  gitPushToken: config.getSecret('gitPushToken'),
 };
 
 const images = new TestedImages('agent-images', {
@@ -40,9 +43,12 @@ const images = new TestedImages('agent-images', {
   stack: pulumi.getStack(),
   registryAuth,
 });
-const { base: baseDigest, ...roleDigests } = images.digests;
-/** What the Deployments run, by digest: each role its image, the gateway the base image (its entry point is there). */
-const digests = { ...roleDigests, gateway: baseDigest };
+const { base: baseDigest, sandbox: sandboxDigest, ...roleDigests } = images.digests;
+/**
+ * What the Deployments run, by digest: each role its image, the gateway the base image (its entry point is there),
+ * the sandbox sidecar the tested sandbox image unless the environment brings its own (already by digest).
+ */
+const digests = { ...roleDigests, gateway: baseDigest, ...(environment.sandbox?.image ? {} : { sandbox: sandboxDigest }) };
 const deployment = new HiveDeployment('agent-hive', {
   environment,
   images: workloadImages(environment, images.tags),
@@ -54,7 +60,7 @@ const deployment = new HiveDeployment('agent-hive', {
 
 export const namespace = environment.namespace;
 /** What the Deployments run, by digest. */
-export const imageReferences = digests;
+export const imageReferences = { ...digests, ...(environment.sandbox?.image ? { sandbox: environment.sandbox.image } : {}) };
 export const deploymentNames = deployment.deploymentNames;
 
 /**

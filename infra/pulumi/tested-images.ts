@@ -1,11 +1,9 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import { AGENT_ROLES, AgentRole } from '../../agent-runtime/src/contract';
-import { computeImageTags, imageReference, ImageTags } from '../images/image-tags';
+import { BUILT_IMAGES, BuiltImage, computeImageTags, imageReference, ImageTags, tagsByImage } from '../images/image-tags';
 import { defaultNodeImage } from '../images/node-image';
 import { PushedImagesRecord, readPushedImages } from '../images/pushed-images';
 
-type ImageName = AgentRole | 'base';
 
 export interface TestedImagesArgs {
   /** The repository root: the tree whose content tags the recorded images must carry. */
@@ -31,7 +29,7 @@ export class TestedImages extends pulumi.ComponentResource {
   /** The tags the images were tested under: this tree's content tags for the base they were built on. */
   readonly tags: ImageTags;
   /** Each image by its tested digest (`repo@sha256:…`), once the registry confirmed its tag still points there. */
-  readonly digests: Readonly<Record<ImageName, pulumi.Output<string>>>;
+  readonly digests: Readonly<Record<BuiltImage, pulumi.Output<string>>>;
 
   constructor(name: string, args: TestedImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     const fix = `run \`npm run images -- --stack ${args.stack} --push\`: pulumi up deploys only the images a passing run of it recorded`;
@@ -50,7 +48,7 @@ export class TestedImages extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
-    const verified = (image: ImageName): pulumi.Output<string> => {
+    const verified = (image: BuiltImage): pulumi.Output<string> => {
       const tagged = imageReference(args.registry, image, expected[image]);
       const tested = record.images[image].digest;
       return docker.getRegistryImageOutput({ name: tagged }, { parent: this, provider }).sha256Digest.apply((current) => {
@@ -61,13 +59,13 @@ export class TestedImages extends pulumi.ComponentResource {
         return `${tagged.slice(0, tagged.lastIndexOf(':'))}@${tested}`;
       });
     };
-    this.digests = Object.fromEntries((['base', ...AGENT_ROLES] as const).map((image) => [image, verified(image)])) as Record<ImageName, pulumi.Output<string>>;
+    this.digests = Object.fromEntries(BUILT_IMAGES.map((image) => [image, verified(image)])) as Record<BuiltImage, pulumi.Output<string>>;
     this.registerOutputs({ digests: this.digests });
   }
 }
 
 /** The record, if it is of a passing push to this stack's registry of exactly this tree; else throws why not. */
-function checkedRecord(args: TestedImagesArgs, fix: string): { record: PushedImagesRecord; expected: Record<ImageName, string>; tags: ImageTags } {
+function checkedRecord(args: TestedImagesArgs, fix: string): { record: PushedImagesRecord; expected: Record<BuiltImage, string>; tags: ImageTags } {
   let record: PushedImagesRecord;
   try {
     record = readPushedImages(args.recordPath);
@@ -78,8 +76,8 @@ function checkedRecord(args: TestedImagesArgs, fix: string): { record: PushedIma
     throw new Error(`Cannot deploy: ${args.recordPath} records a push to ${record.registry}, not to this stack's registry ${args.registry}; ${fix}`);
   }
   const tags = computeImageTags(args.repoRoot, { nodeImage: record.nodeImage });
-  const expected: Record<ImageName, string> = { base: tags.base, ...tags.roles };
-  for (const image of Object.keys(expected) as ImageName[]) {
+  const expected = tagsByImage(tags);
+  for (const image of Object.keys(expected) as BuiltImage[]) {
     const recorded = record.images[image];
     if (!recorded) throw new Error(`Cannot deploy agent-${image}: ${args.recordPath} has no such image; ${fix}`);
     if (recorded.tag !== expected[image]) {

@@ -79,8 +79,9 @@ export class Buildah implements ContainerEngine {
   }
 
   build(spec: BuildSpec): void {
-    // Docker format: OCI image configs have no HEALTHCHECK, and compose relies on it.
-    const flags = ['--isolation', 'chroot', '--layers', '--format', 'docker', '-q', '-f', spec.dockerfile, ...buildArgs(spec)];
+    // Docker format: OCI image configs have no HEALTHCHECK, and compose relies on it. --force-rm: without it
+    // a stage used only by COPY --from (Dockerfile.sandbox's runtime) leaves its working container behind.
+    const flags = ['--isolation', 'chroot', '--layers', '--force-rm', '--format', 'docker', '-q', '-f', spec.dockerfile, ...buildArgs(spec)];
     run('buildah', [...this.global, 'bud', ...flags, '-t', spec.reference, spec.context], `building ${spec.reference}`);
   }
 

@@ -14,7 +14,8 @@ import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { loadEnvironment } from '../../infra/environment/stack-files';
 import { computeImageTags } from '../../infra/images/image-tags';
-import { AgentProcess, waitFor } from '../support/agent-process';
+import { SANDBOX_CONTAINER } from '../../infra/constructs/agents/sandbox-sidecar';
+import { AgentProcess, RunAs, waitFor } from '../support/agent-process';
 import { apiError, FakeMessagesApi, RecordedRequest, text } from '../support/fake-messages-api';
 import { freePort } from '../support/free-port';
 import { enqueue, results, waitForResults } from '../support/hive-streams';
@@ -24,12 +25,21 @@ import { contractSeriesNames, metricNames } from '../support/promql';
 import { ActiveAlert, PrometheusServer } from '../support/prometheus-server';
 import { RedisServer } from '../support/redis-server';
 import { REPO_ROOT } from '../support/repo';
+import { podDirectory, sandboxScratch, SHARED_VOLUME } from '../support/sandbox-fixture';
+import { SandboxProcess } from '../support/sandbox-process';
+import { AGENT_ID, ensureSandboxUsers } from '../support/sandbox-users';
 import { containerPort, deploymentEnv } from './deployment-env';
 
 const ENVIRONMENT = 'staging';
 /** 1 % of production `for:` durations: 60 s -> 1 s, 600 s -> 6 s, 900 s -> 9 s. */
 const FOR_SCALE = 0.01;
-const SECRET_VALUES: Record<string, string> = { 'agent-hive-anthropic/api-key': 'sk-ant-e2e', 'agent-hive-redis/password': 'redis-e2e-password' };
+const SECRET_VALUES: Record<string, string> = {
+  'agent-hive-anthropic/api-key': 'sk-ant-e2e',
+  'agent-hive-redis/password': 'redis-e2e-password',
+  // The roles with a sandbox read the git tokens.
+  'agent-hive-git/token': 'git-e2e-token',
+  'agent-hive-git/push-token': 'git-e2e-push-token',
+};
 
 const committed = loadChartsOut().find((e) => e.env === ENVIRONMENT)!.objects;
 const environment = loadEnvironment(REPO_ROOT, ENVIRONMENT);
@@ -55,6 +65,7 @@ let prometheus: PrometheusServer;
 let prometheusRules: ReturnType<typeof ruleGroups>;
 /** By Deployment name; `agents[`agent-${role}`]` is a role's stable agent. */
 const agents: Record<string, AgentProcess> = {};
+const sandboxes: SandboxProcess[] = [];
 const loopbackPorts: Record<string, { health: number; metrics: number }> = {};
 const stableAgent = (role: AgentRole) => agents[`agent-${role}`];
 
@@ -76,15 +87,21 @@ beforeAll(async () => {
       podName: `${name}-e2e`,
     });
     loopbackPorts[name] = { health: await freePort(), metrics: await freePort() };
-    agents[name] = await AgentProcess.start({
-      ...env,
-      // Hosts and ports moved to loopback; everything else as the Deployment sets it.
-      REDIS_URL: redis.url,
-      ANTHROPIC_BASE_URL: apiUrl,
-      HIVE_HEALTH_PORT: String(loopbackPorts[name].health),
-      HIVE_METRICS_PORT: String(loopbackPorts[name].metrics),
-      HIVE_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), `hive-e2e-${name}-`)),
-    });
+    const pod = await startSidecar(name);
+    agents[name] = await AgentProcess.start(
+      {
+        ...env,
+        // Hosts and ports moved to loopback; everything else as the Deployment sets it.
+        REDIS_URL: redis.url,
+        ANTHROPIC_BASE_URL: apiUrl,
+        HIVE_HEALTH_PORT: String(loopbackPorts[name].health),
+        HIVE_METRICS_PORT: String(loopbackPorts[name].metrics),
+        HIVE_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), `hive-e2e-${name}-`)),
+        ...pod?.agentEnv,
+      },
+      undefined,
+      pod?.runAs,
+    );
   }
   await Promise.all(WORKLOADS.map((name) => agents[name].waitForReadiness(200)));
 
@@ -95,10 +112,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(Object.values(agents).map((a) => a.stop()));
+  await Promise.all(sandboxes.map((s) => s.stop()));
   await prometheus?.stop();
   await api?.stop();
   await redis?.destroy();
 });
+
+/**
+ * The Deployment's sandbox sidecar, if it has one, started as the pod runs it: its own
+ * uid, sharing only the workspace and the socket's directory with the agent, which
+ * then runs as the agent's uid (the agents of sandbox roles are not ready without it).
+ */
+async function startSidecar(name: string): Promise<{ agentEnv: Record<string, string>; runAs: RunAs } | undefined> {
+  if (!workloads[name].spec.template.spec.containers.some((c: { name: string }) => c.name === SANDBOX_CONTAINER)) return undefined;
+  ensureSandboxUsers();
+  const volumes = { HIVE_SANDBOX_SOCKET: join(podDirectory(...SHARED_VOLUME('hive-e2e-sock-')), 'sandbox.sock'), HIVE_WORKSPACE_DIR: podDirectory(...SHARED_VOLUME('hive-e2e-ws-')) };
+  sandboxes.push(await SandboxProcess.start({ ...volumes, ...sandboxScratch(podDirectory) }));
+  return { agentEnv: volumes, runAs: { uid: AGENT_ID, gid: AGENT_ID } };
+}
 
 /**
  * One scrape job per agent ServiceMonitor endpoint, as the Prometheus operator would generate it.

@@ -22,7 +22,7 @@ describe('npm run images', () => {
     expect(run.stdout).not.toContain('build ');
   });
 
-  it('plans a push from a base by digest, under the tags of that base, recording the digests', () => {
+  it('plans a push from a base by digest, under the tags of that base (the sandbox image too), recording the digests', () => {
     const nodeImage = `localhost/agent-hive/node@sha256:${'c'.repeat(64)}`;
     const run = images('--dry-run', '--push', '--stack', 'staging', '--node-image', nodeImage);
     expect(run.code, run.stderr).toBe(0);
@@ -32,6 +32,7 @@ describe('npm run images', () => {
     expect(run.stdout).toContain(`Node base ${nodeImage}`);
     expect(run.stdout).toContain(`build ${imageReference(registry, 'base', tags.base)}`);
     for (const role of AGENT_ROLES) expect(run.stdout).toContain(`build ${imageReference(registry, role, tags.roles[role])}`);
+    expect(run.stdout).toContain(`build ${imageReference(registry, 'sandbox', tags.sandbox)}`);
     expect(run.stdout).toContain('record their digests in .images/pushed.json');
   });
 });

@@ -16,8 +16,8 @@ describe('the image build context', () => {
 
   it('every Dockerfile COPYs only paths the context allows', () => {
     const allowed = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1));
-    for (const name of ['base', ...AGENT_ROLES]) {
-      const dockerfile = readFileSync(join(REPO_ROOT, 'agent-runtime', `Dockerfile.agent-${name}`), 'utf8');
+    for (const name of ['agent-base', ...AGENT_ROLES.map((role) => `agent-${role}`), 'sandbox']) {
+      const dockerfile = readFileSync(join(REPO_ROOT, 'agent-runtime', `Dockerfile.${name}`), 'utf8');
       const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
       for (const source of sources) expect(allowed.some((a) => source === a || source.startsWith(`${a}/`)), `${name}: ${source}`).toBe(true);
     }

@@ -2,14 +2,14 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BASE_IMAGE_INPUTS, computeImageTags, roleImageInputs } from '../../infra/images/image-tags';
+import { BASE_IMAGE_INPUTS, computeImageTags, roleImageInputs, SANDBOX_IMAGE_INPUTS } from '../../infra/images/image-tags';
 import { defaultNodeImage } from '../../infra/images/node-image';
 import { REPO_ROOT } from '../support/repo';
 
 let copy: string;
 beforeEach(() => {
   copy = mkdtempSync(join(tmpdir(), 'hive-tags-'));
-  for (const input of [...BASE_IMAGE_INPUTS, ...['architect', 'developer', 'qa', 'meta'].flatMap((r) => roleImageInputs(r as 'qa'))]) {
+  for (const input of [...BASE_IMAGE_INPUTS, ...['architect', 'developer', 'qa', 'meta'].flatMap((r) => roleImageInputs(r as 'qa')), ...SANDBOX_IMAGE_INPUTS]) {
     try {
       cpSync(join(REPO_ROOT, input), join(copy, input), { recursive: true });
     } catch {
@@ -63,6 +63,16 @@ describe('image tags', () => {
     const after = computeImageTags(copy);
     expect(after.base).not.toBe(before.base);
     expect(after.roles.qa).not.toBe(before.roles.qa);
+  });
+
+  it("change only the sandbox's tag when only its Dockerfile changes, and the sandbox's too when the runtime changes", () => {
+    const before = computeImageTags(copy);
+    appendFileSync(join(copy, 'agent-runtime/Dockerfile.sandbox'), '\n# changed\n');
+    const after = computeImageTags(copy);
+    expect(after.sandbox).not.toBe(before.sandbox);
+    expect({ ...after, sandbox: undefined }).toEqual({ ...before, sandbox: undefined });
+    appendFileSync(join(copy, 'agent-runtime/src/contract.ts'), '\n// changed\n');
+    expect(computeImageTags(copy).sandbox).not.toBe(after.sandbox);
   });
 
   it('ignore files outside the build inputs (tests, infra, build output)', () => {

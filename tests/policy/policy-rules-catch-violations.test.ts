@@ -13,6 +13,7 @@ const developer = (objects: KubeObject[]) => find(objects, 'Deployment', 'agent-
 const agentContainer = (objects: KubeObject[]) => developer(objects).spec.template.spec.containers[0];
 const redisContainer = (objects: KubeObject[]) => find(objects, 'StatefulSet', 'redis').spec.template.spec.containers[0];
 const gatewayContainer = (objects: KubeObject[]) => find(objects, 'Deployment', 'hive-gateway').spec.template.spec.containers[0];
+const sandboxContainer = (objects: KubeObject[]) => developer(objects).spec.template.spec.containers.find((c: any) => c.name === 'sandbox');
 
 /** For each rule: a realistic mistake, and the object the failure must name. */
 const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
@@ -79,6 +80,15 @@ const MISTAKES: Record<string, { mutate: Mutation; names: string }> = {
   },
   LABELS: { mutate: (o) => delete find(o, 'Service', 'redis').metadata.labels!['app.kubernetes.io/part-of'], names: 'Service/agent-hive-staging/redis' },
   NAMES: { mutate: (o) => (find(o, 'ConfigMap', 'agent-hive-runtime').metadata.name = 'agent-hive-runtime-c8f3a9b2c1'), names: 'hashed' },
+  'SANDBOX-ISOLATION': {
+    mutate: (o) => sandboxContainer(o).env.push({ name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'agent-hive-anthropic', key: 'api-key' } } }),
+    names: "container 'sandbox': env ANTHROPIC_API_KEY reads Secret agent-hive-anthropic",
+  },
+  'SANDBOX-ROLES': {
+    mutate: (o) => find(o, 'Deployment', 'agent-meta').spec.template.spec.containers.push(structuredClone(sandboxContainer(o))),
+    names: 'Deployment/agent-hive-staging/agent-meta: has a sandbox, but role meta is not in sandbox.roles (and meta never runs code)',
+  },
+  'NP-GIT': { mutate: (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'agents-to-git-host')), 1), names: 'no egress to the git host by CIDR 10.30.4.0/24' },
 };
 
 describe('each policy check', () => {

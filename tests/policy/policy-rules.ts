@@ -1,5 +1,6 @@
 import { ENV, GATEWAY_METRICS, GATEWAY_PORT, METRICS, METRICS_PORT, ROLLOUT_METRICS, STABLE_TRACK } from '../../agent-runtime/src/contract';
 import { parseFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
+import { SANDBOX_CONTAINER } from '../../infra/constructs/agents/sandbox-sidecar';
 import { allTracks, fleetTracks } from '../../infra/environment/role-tracks';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
@@ -7,6 +8,7 @@ import { mebibytes, millicores } from '../../infra/constructs/workload/quantitie
 import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
 import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support/monitoring-queries';
 import { contractSeriesNames, metricNames } from '../support/promql';
+import { SANDBOX_POLICY_RULES } from './sandbox-policy-rules';
 
 /**
  * One function per rule of docs/policies.md. Each returns its violations
@@ -44,6 +46,8 @@ const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
   [SECRETS.postgres.name]: ['postgres'],
   [SECRETS.gatewayTokens.name]: ['gateway'],
   [SECRETS.gatewayDatabase.name]: ['gateway'],
+  // The agent container only: SANDBOX-ISOLATION keeps every Secret from the sandbox of the same pod.
+  [SECRETS.git.name]: ['agent', 'agent-track'],
 };
 
 const COMPONENT = 'app.kubernetes.io/component';
@@ -367,7 +371,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
     podWorkloads(objects)
       .filter(({ object }) => isAgent(object))
       .flatMap(({ object, pod }) =>
-        (pod.containers as any[]).flatMap((c) => {
+        // The runtime drains; the sandbox sidecar holds no task of its own.
+        (pod.containers as any[]).filter((c) => c.name !== SANDBOX_CONTAINER).flatMap((c) => {
           const grace = Number(envValue(objects, c, ENV.shutdownGraceMs));
           const preStop = Number(c.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
           const needed = Math.ceil(grace / 1000) + preStop;
@@ -557,6 +562,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
       const bad = [...(c.command ?? []), ...(c.args ?? [])].flatMap(refs).find((ref) => !names.includes(ref));
       return bad ? `${where}: command/args reference $(${bad}), which the container does not declare` : undefined;
     }),
+
+  ...SANDBOX_POLICY_RULES,
 
   'MON-SM': (objects) => {
     const monitors = byKind(objects, 'ServiceMonitor');

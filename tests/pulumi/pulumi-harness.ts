@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { vi } from 'vitest';
 import { parse } from 'yaml';
-import { AGENT_ROLES } from '../../agent-runtime/src/contract';
 import { loadEnvironment } from '../../infra/environment/stack-files';
-import { computeImageTags, imageReference } from '../../infra/images/image-tags';
+import { BUILT_IMAGES, computeImageTags, imageReference, tagsByImage } from '../../infra/images/image-tags';
 import { defaultNodeImage } from '../../infra/images/node-image';
 import { PushedImagesRecord } from '../../infra/images/pushed-images';
 import { waitFor } from '../support/agent-process';
@@ -73,10 +72,8 @@ export function writeRecord(name: string, record: unknown): string {
 export function testedImagesRecord(stack: string, nodeImage = defaultNodeImage(REPO_ROOT)): PushedImagesRecord {
   const registry = loadEnvironment(REPO_ROOT, stack).image.registry;
   const tags = computeImageTags(REPO_ROOT, { nodeImage });
-  const tagOf = { base: tags.base, ...tags.roles };
-  const images = Object.fromEntries(
-    (['base', ...AGENT_ROLES] as const).map((image) => [image, { tag: tagOf[image], digest: fakeDigest(imageReference(registry, image, tagOf[image])) }]),
-  );
+  const tagOf = tagsByImage(tags);
+  const images = Object.fromEntries(BUILT_IMAGES.map((image) => [image, { tag: tagOf[image], digest: fakeDigest(imageReference(registry, image, tagOf[image])) }]));
   return { smokeTests: 'passed', registry, nodeImage, revision: '0123456789abcdef0123456789abcdef01234567', images };
 }
 
@@ -132,7 +129,7 @@ export async function runProgram(
   recordResourceOptions(resources);
   pulumi.runtime.setAllConfig(
     config,
-    Object.keys(config).filter((k) => /(ApiKey|Password|gatewayTokens|databaseUrl)$/.test(k)),
+    Object.keys(config).filter((k) => /(ApiKey|Password|gatewayTokens|databaseUrl|Token)$/.test(k)),
   );
   vi.resetModules();
   const program = await failuresRejected(async () => {

@@ -28,7 +28,7 @@ for (const stack of ['staging', 'prod']) {
       );
     });
 
-    it("runs every agent Deployment, each track's too, on its role image and the gateway on the base image, each by the tested digest", () => {
+    it("runs every agent Deployment, each track's too, on its role image, the gateway on the base image and each sandbox on the sandbox image, each by the tested digest", () => {
       const deployments = k8sObjects.filter((r) => r.type === 'kubernetes:apps/v1:Deployment');
       const tracks = allTracks(environment).filter((t) => t.track !== STABLE_TRACK);
       expect(deployments.map((d) => d.inputs.metadata.name).sort()).toEqual(
@@ -37,9 +37,14 @@ for (const stack of ['staging', 'prod']) {
       const tested = (image: string) => `${environment.image.registry}/agent-${image}@${record.images[image].digest}`;
       for (const d of deployments) {
         const image = d.inputs.metadata.name === 'hive-gateway' ? 'base' : d.inputs.metadata.labels['agent-hive/role'];
-        expect(d.inputs.spec.template.spec.containers[0].image, d.name).toBe(tested(image));
+        const [main, ...sidecars] = d.inputs.spec.template.spec.containers;
+        expect(main.image, d.name).toBe(tested(image));
+        for (const sidecar of sidecars) expect(sidecar.image, `${d.name} ${sidecar.name}`).toBe(tested('sandbox'));
       }
-      expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base') });
+      const sandboxes = deployments.filter((d) => d.inputs.spec.template.spec.containers.some((c: any) => c.name === 'sandbox'));
+      const sandboxed = allTracks(environment).filter((t) => environment.sandbox!.roles.includes(t.role as never));
+      expect(sandboxes.map((d) => d.inputs.metadata.name).sort()).toEqual(sandboxed.map((t) => (t.track === STABLE_TRACK ? `agent-${t.role}` : `agent-${t.role}-${t.track}`)).sort());
+      expect(outputs.imageReferences).toEqual({ ...Object.fromEntries(AGENT_ROLES.map((role) => [role, tested(role)])), gateway: tested('base'), sandbox: tested('sandbox') });
     });
 
     it("deploys into the stack's namespace with its HPA ranges, and exports no secret", () => {

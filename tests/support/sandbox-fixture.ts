@@ -16,6 +16,22 @@ export interface PodVolumes {
   readonly socket: string;
 }
 
+/** A directory made like a pod's volume: owned by `uid`:`gid`, with `mode`. */
+export function podDirectory(prefix: string, uid: number, gid: number, mode: number): string {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  chownSync(path, uid, gid);
+  chmodSync(path, mode);
+  return path;
+}
+
+/** An emptyDir both containers mount, with `fsGroup: 10001`: root-owned, group 10001, setgid. */
+export const SHARED_VOLUME = (prefix: string): [string, number, number, number] => [prefix, 0, AGENT_ID, 0o2777];
+
+/** The sandbox's own HOME and TMPDIR (its writable emptyDirs), made by `make`. */
+export function sandboxScratch(make: typeof podDirectory): { HOME: string; TMPDIR: string } {
+  return { HOME: make('hive-pod-home-', SANDBOX_ID, SANDBOX_ID, 0o700), TMPDIR: make('hive-pod-tmp-', SANDBOX_ID, SANDBOX_ID, 0o700) };
+}
+
 /** One pod's worth of sandbox beside the agents of a fixture. */
 export interface PodSandbox {
   readonly volumes: PodVolumes;
@@ -39,16 +55,14 @@ export function usePodSandbox(hive: HiveFixture): PodSandbox {
   const sandboxes: SandboxProcess[] = [];
 
   const dir = (prefix: string, uid: number, gid: number, mode: number) => {
-    const path = mkdtempSync(join(tmpdir(), prefix));
-    chownSync(path, uid, gid);
-    chmodSync(path, mode);
+    const path = podDirectory(prefix, uid, gid, mode);
     made.push(path);
     return path;
   };
 
   beforeAll(() => ensureSandboxUsers());
   beforeEach(() => {
-    volumes = { workspace: dir('hive-pod-ws-', 0, AGENT_ID, 0o2777), socket: join(dir('hive-pod-sock-', 0, AGENT_ID, 0o2777), 'sandbox.sock') };
+    volumes = { workspace: dir(...SHARED_VOLUME('hive-pod-ws-')), socket: join(dir(...SHARED_VOLUME('hive-pod-sock-')), 'sandbox.sock') };
   });
   afterEach(async () => {
     await Promise.all(sandboxes.splice(0).map((s) => s.stop()));
@@ -63,8 +77,7 @@ export function usePodSandbox(hive: HiveFixture): PodSandbox {
       const sandbox = await SandboxProcess.start({
         HIVE_SANDBOX_SOCKET: volumes.socket,
         HIVE_WORKSPACE_DIR: volumes.workspace,
-        HOME: dir('hive-pod-home-', SANDBOX_ID, SANDBOX_ID, 0o700),
-        TMPDIR: dir('hive-pod-tmp-', SANDBOX_ID, SANDBOX_ID, 0o700),
+        ...sandboxScratch((prefix, uid, gid, mode) => dir(prefix, uid, gid, mode)),
         HIVE_SANDBOX_MAX_PROCESSES: '256',
         ...env,
       });

@@ -10,6 +10,7 @@ import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
 import { spreadOverNodes, surgeOneAtATime } from '../workload/scaled-out';
 import { CONFIG_CHECKSUM_ANNOTATION } from './runtime-config';
+import { SandboxOptions, sandboxSidecar } from './sandbox-sidecar';
 import { SECRETS } from './secret-names';
 
 /** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
@@ -44,6 +45,8 @@ export interface AgentDeploymentProps {
    * 'zero': no pod, and nothing scales it (a track out of use).
    */
   readonly scaling: 'singleton' | 'autoscaled' | 'zero';
+  /** The sandbox sidecar, for a role whose agents run commands; omitted: none. */
+  readonly sandbox?: SandboxOptions;
 }
 
 /** One role's ServiceAccount, Deployment and metrics Service. */
@@ -67,10 +70,9 @@ export class AgentDeployment extends Construct {
     // Agents never call the Kubernetes API: own account, no token.
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
 
-    const scratch = scratchVolumes([
-      { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: '2Gi' },
-      { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' },
-    ]);
+    const workspace = { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: props.sandbox?.workspaceSize ?? '2Gi' };
+    const scratch = scratchVolumes([workspace, { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
+    const sidecar = props.sandbox ? sandboxSidecar({ image: props.sandbox.image, resources: props.sandbox.resources, limits: props.sandbox.limits, workspace }) : undefined;
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,
@@ -87,7 +89,7 @@ export class AgentDeployment extends Construct {
             securityContext: restrictedPodSecurity(AGENT_UID),
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
             ...(props.scaling !== 'singleton' ? { topologySpreadConstraints: spreadOverNodes(selector) } : {}),
-            volumes: scratch.volumes,
+            volumes: [...scratch.volumes, ...(sidecar?.volumes ?? [])],
             containers: [
               {
                 name: 'agent',
@@ -104,13 +106,15 @@ export class AgentDeployment extends Construct {
                   { name: ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: ENV.anthropicApiKey, valueFrom: { secretKeyRef: { name: SECRETS.anthropic.name, key: SECRETS.anthropic.key } } },
                   { name: ENV.redisPassword, valueFrom: { secretKeyRef: { name: SECRETS.redis.name, key: SECRETS.redis.key } } },
+                  ...(sidecar?.agentEnv ?? []),
                 ],
                 resources: containerResources(props.resources),
                 securityContext: restrictedContainerSecurity(AGENT_UID),
-                volumeMounts: scratch.volumeMounts,
+                volumeMounts: [...scratch.volumeMounts, ...(sidecar?.agentVolumeMounts ?? [])],
                 ...healthProbes(),
                 lifecycle: preStopDelay(),
               },
+              ...(sidecar ? [sidecar.container] : []),
             ],
           },
         },

@@ -2,6 +2,9 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { hiveLabels } from '../workload/labels';
 
+/** The most memory any one container may be limited to (the LimitRange's max): admission rejects more. */
+export const CONTAINER_MAX_MEMORY = '4Gi';
+
 /** Totals the namespace must admit; computed from the environment (see workload-capacity.ts). */
 export interface NamespaceQuota {
   /** Pods at every role's max replicas, rollout surge and the data plane. */
@@ -62,7 +65,7 @@ export class HiveNamespace extends Construct {
             type: 'Container',
             defaultRequest: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
             default: { memory: k8s.Quantity.fromString('256Mi') },
-            max: { memory: k8s.Quantity.fromString('4Gi') },
+            max: { memory: k8s.Quantity.fromString(CONTAINER_MAX_MEMORY) },
           },
         ],
       },

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { GATEWAY_PORT, METRICS_PORT } from '../../../agent-runtime/src/contract';
+import { CILIUM_DNS_VISIBILITY } from './cilium-dns';
 import { AGENT_COMPONENTS, Component, componentsSelector, hiveLabels, selectorLabels } from '../workload/labels';
 
 /** Where a data store is reached: pods of a component in the namespace, or a managed endpoint outside it. */
@@ -125,7 +126,7 @@ export class HiveNetworkPolicies extends Construct {
     }
   }
 
-  /** Cilium resolves the FQDN through its DNS proxy, so the policy must also let it see the agents' lookups. */
+  /** HTTPS to the LLM API host alone, by name. */
   private ciliumLlmEgress(props: HiveNetworkPoliciesProps): void {
     new ApiObject(this, 'agents-to-llm-api', {
       apiVersion: 'cilium.io/v2',
@@ -134,10 +135,7 @@ export class HiveNetworkPolicies extends Construct {
       spec: {
         endpointSelector: componentsSelector(AGENT_COMPONENTS),
         egress: [
-          {
-            toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
-            toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }],
-          },
+          CILIUM_DNS_VISIBILITY,
           {
             toFQDNs: [{ matchName: props.llmApiHost }],
             toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
