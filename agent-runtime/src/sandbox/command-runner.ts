@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { CommandResponse } from './sandbox-protocol';
 import { RUN_MARKER, killStrays } from './stray-processes';
 
 /** One process the sandbox starts: a model's command or one of its own git steps. */
@@ -20,19 +21,12 @@ export interface CommandSpec {
   readonly signal?: AbortSignal;
 }
 
-export interface CommandOutcome {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly stdoutTruncated: boolean;
-  readonly stderrTruncated: boolean;
+/** What the protocol answers for a command, and what the sandbox's own git steps need beside it. */
+export interface CommandOutcome extends Omit<CommandResponse, 'ok'> {
   /** The kept bytes of stdout as they came (a patch need not be UTF-8). */
   readonly stdoutRaw: Buffer;
   /** Bytes stdout produced in all, kept or not. */
   readonly stdoutBytes: number;
-  readonly durationMs: number;
 }
 
 /** How long the streams may stay open after the process exited: a stray holding them is killed meanwhile. */
