@@ -1,7 +1,7 @@
 // The sandbox protocol's smoke check, run inside the sandbox image with its own node
 // (plain JavaScript: the image has no TypeScript). It waits for the server's socket
-// (HIVE_SANDBOX_SOCKET) while the server (its PID the first argument) runs, then sends `ping` and a `run` of `git --version` in the task
-// directory `smoke`, one request per connection as the contract says, and exits 0 only
+// (HIVE_SANDBOX_SOCKET) while the server (its PID the first argument) runs, then sends `ping`, `prepare` of the task directory `smoke` and a `run` of
+// `git --version` in it, one request per connection as the contract says, and exits 0 only
 // if both answers are what the contract promises.
 'use strict';
 const net = require('node:net');
@@ -52,6 +52,9 @@ async function main() {
   }
   const pong = await request({ op: 'ping' });
   expect(pong.ok === true, 'ping did not answer {"ok":true}', pong);
+
+  const prepared = await request({ op: 'prepare', task: 'smoke' });
+  expect(prepared.ok === true, 'prepare did not make the task directory', prepared);
 
   const run = await request({ op: 'run', task: 'smoke', command: 'git --version', timeoutMs: 10000, outputBytes: 4096 });
   expect(run.ok === true, 'the run request failed', run);

@@ -32,8 +32,8 @@ const CLIENT = '/tmp/sandbox-protocol-client.cjs';
  * points. The protocol: the sandbox server (SANDBOX_COMMAND, as the
  * Deployment runs it) on a socket in a temporary directory,
  * with a client inside the same container (with Docker a socket in a container
- * is out of the host's reach): `ping` must answer ok, a `run` of `git
- * --version` must exit 0 with git's version on stdout, and a task name with a
+ * is out of the host's reach): `ping` must answer ok, `prepare` must make the
+ * task directory, a `run` of `git --version` in it must exit 0 with git's version on stdout, and a task name with a
  * slash must be refused. Nothing may be written outside /tmp. Throws with the
  * reason and the container's output.
  */
@@ -47,7 +47,8 @@ export async function sandboxSmokeTest(engine: ContainerEngine, image: string): 
   ];
   // Without a PID namespace (buildah's chroot isolation) the server would outlive the container: the script stops it.
   const protocol = [
-    `mkdir -p ${SMOKE_DIR}/workspace/smoke || exit 1`,
+    // The agent makes the tasks root; the sandbox makes each task's directory in it (`prepare`).
+    `mkdir -p ${SMOKE_DIR}/workspace/tasks || exit 1`,
     `${SANDBOX_COMMAND.join(' ')} & server=$!`,
     `node ${CLIENT} $server`,
     'code=$?',

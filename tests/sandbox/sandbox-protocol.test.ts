@@ -9,10 +9,10 @@ import { AGENT_ID } from '../support/sandbox-users';
 
 const hive = useSandboxHive();
 
-/** One raw request line, as any client of the socket could send it. */
-function ask(socketPath: string, line: string): Promise<Record<string, unknown>> {
+/** One raw request line, as any client of the socket could send it; `halfClose`: the client ends its side after the line. */
+function ask(socketPath: string, line: string, halfClose = false): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath, () => socket.write(`${line}\n`));
+    const socket = connect(socketPath, () => (halfClose ? socket.end(`${line}\n`) : socket.write(`${line}\n`)));
     let answer = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => (answer += chunk));
@@ -42,6 +42,12 @@ describe('the sandbox socket', () => {
       expect(answer.error, line).toMatch(error);
     }
     expect(await ask(socket, '{"op":"ping"}')).toEqual({ ok: true });
+  });
+
+  it('answers a client that ends its side of the connection after its request (one request per connection)', async () => {
+    await hive.startSandbox();
+    const answer = await ask(hive.volumes.socket, '{"op":"run","task":"never-prepared","command":"id","timeoutMs":1000,"outputBytes":100}', true);
+    expect(answer).toEqual({ ok: false, error: "task directory 'never-prepared' does not exist (prepare it first)" });
   });
 
   it('kills the running commands when it is stopped, answering them first', async () => {

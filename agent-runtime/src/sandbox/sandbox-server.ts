@@ -31,7 +31,8 @@ export class SandboxServer {
   ) {
     this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv, caFile: config.gitCaFile });
     this.tasks = new TaskDirectories(taskRoot(config.workspaceDir));
-    this.server = createServer((socket) => this.serve(socket));
+    // Half-open: a client may end its side after its request (one request per connection) and still read the answer.
+    this.server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
   }
 
   async start(): Promise<void> {
