@@ -14,10 +14,10 @@ export const SANDBOX_CONTAINER = 'sandbox';
 /**
  * What the sandbox container runs, set on the container so an own toolchain
  * image runs the server whatever its ENTRYPOINT (Dockerfile.sandbox has the same).
- * tini is PID 1 and reaps the orphans of killed commands, which node would leave
+ * tini is PID 1 (-s: the subreaper where it is not) and reaps the orphans of killed commands, which node would leave
  * as zombies counting against the sandbox's process cap.
  */
-export const SANDBOX_COMMAND = ['/usr/bin/tini', '--', 'node', '/app/agent-runtime/dist/sandbox.js'];
+export const SANDBOX_COMMAND = ['/usr/bin/tini', '-s', '--', 'node', '/app/agent-runtime/dist/sandbox.js'];
 
 /** Where both containers see the socket directory, and the socket in it. */
 export const SANDBOX_SOCKET_DIR = '/run/hive-sandbox';
