@@ -227,6 +227,8 @@ export const BRIDGE_METRICS = {
   routedTotal: 'hive_bridge_routed_total',
   /** Source-list entries that are not a task, kept in the rejected list, by role. */
   rejectedTotal: 'hive_bridge_rejected_total',
+  /** The old workers' list's length (LLEN at each scrape), by role: what the old system has still to do. */
+  legacyBacklog: 'hive_bridge_legacy_backlog',
 } as const;
 
 /** Environment variables of the bridge (`node agent-runtime/dist/bridge.js`), beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and the ports. */
