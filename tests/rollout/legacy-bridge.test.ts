@@ -85,10 +85,17 @@ describe('the bridge from the old system’s queue', () => {
     }
   });
 
-  it('holds an entry in processing while the old workers’ key is not a list, says why in readiness, and routes it once the key is fixed', async () => {
+  it('refuses to start on an old workers’ key that is not a list; holds an entry in processing while it turns into one, says why in readiness, and routes it once the key is fixed', async () => {
     const redis = hive.client();
     await redis.xadd(LEGACY, '*', 'not', 'a list');
+    const refused = await startBridge();
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr).toContain(`Expected \`${BRIDGE_ENV.legacyList}\` (\`${LEGACY}\`) to name a Redis list, got a stream: the bridge takes from a list and hands the old workers only a list`);
+
+    await redis.del(LEGACY);
     const bridge = await startBridge();
+    await bridge.waitForReadiness(200);
+    await redis.xadd(LEGACY, '*', 'not', 'a list');
     await redis.lpush(SOURCE, legacyTask('a'), legacyTask('b'), legacyTask('c'));
     const reason = `the \`legacy\` track's target \`${LEGACY}\` is a stream, not a list`;
     await waitFor(async () => (await bridge.get('/readyz').catch(() => ({ status: 0, body: '' }))).body.includes(reason), 10_000, 'readiness to say why');

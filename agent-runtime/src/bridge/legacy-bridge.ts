@@ -1,4 +1,5 @@
-import { hiveKeys, LEGACY_TRACK } from '../contract';
+import { ConfigError } from '../config/config-error';
+import { BRIDGE_ENV, hiveKeys, LEGACY_TRACK } from '../contract';
 import { sleep } from '../agent/abortable-sleep';
 import { EventLoopWatch } from '../health/event-loop-watch';
 import { healthServer, metricsServer, ProbeServer } from '../health/health-server';
@@ -67,6 +68,7 @@ export class LegacyBridge {
     this.redis = redis;
     for (const connection of [redis.commands, redis.blocking]) connection.on('error', () => undefined);
     await Promise.all([redis.commands.connect(), redis.blocking.connect()]);
+    await this.checkListTypes();
     // With an old system to hand tasks to, a role without weights leaves all of them to it: deploying the bridge changes nothing.
     const defaultWeights = config.legacyList ? [{ track: LEGACY_TRACK, percent: 100 }] : undefined;
     this.router = new TrackRouter(redis.commands, this.logger, { keys: this.keys, legacyList: config.legacyList, defaultWeights });
@@ -90,6 +92,20 @@ export class LegacyBridge {
     if (problem) return { ok: false, reason: `not routing: ${problem}` };
     if (this.failures >= FAILURES_NOT_READY) return { ok: false, reason: `routing failed ${this.failures} times in a row: ${this.lastFailure}` };
     return { ok: true };
+  }
+
+  /**
+   * Refuses to start on keys that are not lists: the bridge takes from a list
+   * and hands the old system only a list (BRPOP). A key that changes type
+   * later is caught per entry by `bridge-route.lua`.
+   */
+  private async checkListTypes(): Promise<void> {
+    const { source, legacyList } = this.config;
+    for (const [name, key] of [[BRIDGE_ENV.source, source], [BRIDGE_ENV.legacyList, legacyList]] as const) {
+      if (key === undefined) continue;
+      const type = await this.redis!.commands.type(key);
+      if (type !== 'none' && type !== 'list') throw new ConfigError(`Expected \`${name}\` (\`${key}\`) to name a Redis list, got a ${type}: the bridge takes from a list and hands the old workers only a list`);
+    }
   }
 
   /** The old workers' list's length, for the backlog gauge; undefined without a list or a connection. */
