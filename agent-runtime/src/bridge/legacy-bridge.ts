@@ -165,7 +165,11 @@ export class LegacyBridge {
     const processing = this.keys.bridgeProcessing(role);
     const id = legacyEntryId(entry);
     const track = await this.router!.trackFor(role, id);
-    if (track === LEGACY_TRACK) return this.enqueue(track, id, legacyList!, entry, 'list');
+    if (track === LEGACY_TRACK) {
+      // A track recorded for the id by a run that had the list.
+      if (!legacyList) throw new Error(`entry ${id} was placed on the \`${LEGACY_TRACK}\` track, but \`${BRIDGE_ENV.legacyList}\` names no list to send it to`);
+      return this.enqueue(track, id, legacyList, entry, 'list');
+    }
     let fields;
     try {
       fields = fleetTaskFields(role, entry, id);
