@@ -108,6 +108,13 @@ export function routedTrackProblem(name: string): string | undefined {
   return TRACK_NAME.test(name) ? undefined : `a track name is 1-31 lowercase letters, digits or '-', starting with a letter, got \`${name}\``;
 }
 
+/**
+ * Which tracks a producer routes to: `all` (the legacy track included, the
+ * bridge) or `fleet` (the fleet's own tracks, the gateway). Each scope counts
+ * and records its placements apart, so each one's split is exact.
+ */
+export type RoutingScope = 'all' | 'fleet';
+
 /** The consumer group of a role's task stream (of every track) is named after the role. */
 export const consumerGroup = (role: AgentRole): string => role;
 
@@ -120,6 +127,10 @@ export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
     trackWeights: (role: AgentRole) => `${prefix}:rollout:${role}:weights`,
     /** A hash: the role's latest rollout (plan, status, step, times, gate results), written by `hive rollout`. */
     rolloutState: (role: AgentRole) => `${prefix}:rollout:${role}:state`,
+    /** The role's count of placed tasks, per routing scope: the n of the next placement (README: "Tracks and routing"). */
+    routeSequence: (role: AgentRole, scope: RoutingScope) => `${prefix}:rollout:${role}:sequence:${scope}`,
+    /** The track a task id was placed on, per routing scope, kept a while so a re-sent id lands there again. */
+    routeRecord: (role: AgentRole, scope: RoutingScope, taskId: string) => `${prefix}:route:${role}:${scope}:${taskId}`,
     /** Held (with an expiry the running rollout renews) while a `hive rollout` of the role runs. */
     rolloutLock: (role: AgentRole) => `${prefix}:rollout:${role}:lock`,
     /** Entries the bridge took from its source list and has not routed yet (recovered at its start). */
@@ -216,6 +227,8 @@ export const BRIDGE_METRICS = {
   routedTotal: 'hive_bridge_routed_total',
   /** Source-list entries that are not a task, kept in the rejected list, by role. */
   rejectedTotal: 'hive_bridge_rejected_total',
+  /** The old workers' list's length (LLEN at each scrape), by role: what the old system has still to do. */
+  legacyBacklog: 'hive_bridge_legacy_backlog',
 } as const;
 
 /** Environment variables of the bridge (`node agent-runtime/dist/bridge.js`), beyond REDIS_URL, REDIS_PASSWORD, HIVE_KEY_PREFIX and the ports. */

@@ -1,9 +1,13 @@
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hiveKeys } from '../../agent-runtime/src/contract';
-import { AgentProcess, waitFor } from '../support/agent-process';
+import { randomUUID } from 'node:crypto';
+import { BRIDGE_ENV, hiveKeys } from '../../agent-runtime/src/contract';
+import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { TrackRouter } from '../../agent-runtime/src/routing/track-router';
+import { AgentProcess, BRIDGE_ENTRY_POINT, waitFor } from '../support/agent-process';
 import { FakeMessagesApi, text, toolUse, turnOf } from '../support/fake-messages-api';
 import { enqueue, pendingCount, waitForResults } from '../support/hive-streams';
+import { legacyTask, routedIds } from '../support/legacy-queue';
 import { RedisCluster } from '../support/redis-cluster';
 
 const keys = hiveKeys('{hive}');
@@ -59,6 +63,31 @@ describe('a real three-master Redis Cluster', () => {
     // The hash tag is what puts them in one slot; the nodes agree.
     const slots = await Promise.all([keys.tasks('developer'), keys.results, keys.result('cluster-0')].map((key) => client.cluster('KEYSLOT', key)));
     expect(new Set(slots).size).toBe(1);
+  }, 60_000);
+
+  it('routes tasks exactly and bridges the old queue with a hash-tag prefix: the routing and bridge scripts touch keys of one slot', async () => {
+    await setTrackWeights(client, keys, 'qa', { legacy: 50, stable: 25, green: 25 });
+    const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+    const router = new TrackRouter(client, silent, { keys, legacyList: '{hive}:oldq:work' });
+    await router.start();
+    try {
+      const tracks = await Promise.all(Array.from({ length: 1000 }, () => router.trackFor('qa', randomUUID())));
+      expect(Math.abs(tracks.filter((t) => t === 'legacy').length - 500)).toBeLessThanOrEqual(20);
+    } finally {
+      router.stop();
+    }
+
+    const bridge = await AgentProcess.start(
+      { REDIS_URL: cluster.url, HIVE_KEY_PREFIX: '{hive}', [BRIDGE_ENV.source]: '{hive}:oldq:in', [BRIDGE_ENV.legacyList]: '{hive}:oldq:work', [BRIDGE_ENV.role]: 'qa' },
+      BRIDGE_ENTRY_POINT,
+    );
+    agents.push(bridge);
+    await bridge.waitForReadiness(200);
+    await client.lpush('{hive}:oldq:in', ...Array.from({ length: 40 }, (_, i) => legacyTask(`b-${i}`)));
+    await waitFor(async () => (await client.llen('{hive}:oldq:in')) + (await client.llen(keys.bridgeProcessing('qa'))) === 0, 15_000, 'the bridge to drain its source');
+    const routed = await routedIds(client, 'qa', ['stable', 'green'], '{hive}:oldq:work', keys);
+    expect([...routed.legacy, ...routed.stable, ...routed.green].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `b-${i}`).sort());
+    expect(routed.legacy.length).toBe(20);
   }, 60_000);
 
   it('refuses at start, with a clear message, a prefix without a hash tag (an empty first tag does not count)', async () => {

@@ -3,6 +3,7 @@ import { AGENT_ROLES, AgentRole, BRIDGE_ENV, ENV, HEALTH_PORT, isAgentRole, METR
 import { ConfigError } from '../config/config-error';
 import { Env, integer, keyPrefix, logLevel, required, url } from '../config/env-values';
 import { LogLevel } from '../log/logger';
+import { hashTagOf } from '../queue/hash-tag';
 
 export interface BridgeConfig {
   readonly redisUrl: string;
@@ -52,6 +53,15 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
   };
   // Routing to the old workers would put the entry back where the bridge takes it from: a loop.
   if (config.source === config.legacyList) throw new ConfigError(`Expected \`${BRIDGE_ENV.source}\` to differ from \`${BRIDGE_ENV.legacyList}\`, both are \`${config.source}\``);
+  // The bridge's scripts touch these lists together with the prefix's keys: in Redis Cluster they must share its slot.
+  const tag = hashTagOf(config.keyPrefix);
+  if (tag !== undefined) {
+    for (const [name, list] of [[BRIDGE_ENV.source, config.source], [BRIDGE_ENV.legacyList, config.legacyList]] as const) {
+      if (list !== undefined && hashTagOf(list) !== tag) {
+        throw new ConfigError(`Expected \`${name}\` to share the hash tag of \`${ENV.keyPrefix}\` ({${tag}}), so the bridge's scripts can touch it in Redis Cluster, got \`${list}\`: e.g. \`{${tag}}:${list.replace(/[{}]/g, '')}\``);
+      }
+    }
+  }
   if (config.healthPort !== 0 && config.healthPort === config.metricsPort) {
     throw new ConfigError(`Expected \`${ENV.healthPort}\` and \`${ENV.metricsPort}\` to differ, both are ${config.healthPort}`);
   }

@@ -15,6 +15,7 @@ const SCRIPTS = {
   hiveBridgeRoute: { file: 'bridge-route', keys: 2 },
   hiveBridgeReject: { file: 'bridge-reject', keys: 2 },
   hiveRolloutApply: { file: 'rollout-apply', keys: 3 },
+  hiveRouteTask: { file: 'route-task', keys: 2 },
   hiveLockRenew: { file: 'lock-renew', keys: 1 },
   hiveLockRelease: { file: 'lock-release', keys: 1 },
 } as const;

@@ -1,4 +1,5 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
+import { hashTagOf } from './hash-tag';
 import { RedisModeError } from './redis-mode-error';
 
 /** A standalone Redis or a Redis Cluster; the runtime uses both the same way. */
@@ -21,9 +22,6 @@ export interface RedisConnectionOptions {
   /** The key prefix; in cluster mode it must hold a hash tag such as `{hive}`. */
   readonly keyPrefix: string;
 }
-
-/** A hash tag: Redis Cluster hashes only what stands between the first `{` and the next `}`, if that is not empty. */
-const HASH_TAG = /^[^{]*\{[^}]+\}/;
 
 function commonOptions(options: RedisConnectionOptions): RedisOptions {
   return {
@@ -71,7 +69,7 @@ export function createRedisConnections(options: RedisConnectionOptions, cluster:
       blocking: new Redis(options.url, { ...common, ...BLOCKING, lazyConnect: true }),
     };
   }
-  if (!HASH_TAG.test(options.keyPrefix)) throw new RedisModeError(options.keyPrefix);
+  if (hashTagOf(options.keyPrefix) === undefined) throw new RedisModeError(options.keyPrefix);
   const url = new URL(options.url);
   const seed = [{ host: url.hostname, port: Number(url.port || 6379) }];
   const redisOptions: RedisOptions = {

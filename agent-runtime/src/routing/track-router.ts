@@ -1,7 +1,8 @@
-import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK } from '../contract';
+import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK, RoutingScope } from '../contract';
 import { Logger } from '../log/logger';
+import { withScripts } from '../queue/queue-scripts';
 import { RedisClient } from '../queue/redis-connections';
-import { ALL_STABLE, fleetWeights, formatWeights, legacyPercent, parseWeights, pickTrack, TrackWeights, TrackWeightsError } from './track-weights';
+import { ALL_STABLE, fleetWeights, formatWeights, legacyPercent, parseWeights, placementArgs, TrackWeights, TrackWeightsError } from './track-weights';
 
 export interface TrackRouterOptions {
   readonly keys: HiveKeys;
@@ -17,6 +18,8 @@ export interface TrackRouterOptions {
   readonly fleetOnly?: boolean;
   /** What a role without weights gets. @default everything to stable */
   readonly defaultWeights?: TrackWeights;
+  /** How long the track of a placed id is kept: an id re-sent within it lands on the same track. @default 86400 (a day) */
+  readonly recordTtlSeconds?: number;
 }
 
 /** What the router last read of a role. */
@@ -28,8 +31,10 @@ export interface RoleRouting {
 
 /**
  * Picks the track of each new task from its role's weights in Redis. The
- * weights are read in the background, so routing never waits on Redis; a
- * role whose weights are invalid or unreadable keeps its last good ones.
+ * weights are read in the background and a role whose weights are invalid or
+ * unreadable keeps its last good ones; each placement is one script call
+ * (`route-task.lua`), which splits consecutive tasks exactly by the weights
+ * and records each id's track, so a re-sent id lands on the same track.
  */
 export class TrackRouter {
   private readonly routing = new Map<AgentRole, RoleRouting>();
@@ -56,13 +61,13 @@ export class TrackRouter {
   }
 
   /** The track of a new task, `legacy` included. */
-  trackFor(role: AgentRole, taskId: string): string {
-    return pickTrack(this.routingOf(role).weights, taskId);
+  trackFor(role: AgentRole, taskId: string): Promise<string> {
+    return this.place(role, 'all', taskId, this.routingOf(role).weights);
   }
 
   /** The track of a new task among the fleet's own tracks (README: "Migrating from the old agents"). */
-  fleetTrackFor(role: AgentRole, taskId: string): string {
-    return pickTrack(fleetWeights(this.routingOf(role).weights), taskId);
+  fleetTrackFor(role: AgentRole, taskId: string): Promise<string> {
+    return this.place(role, 'fleet', taskId, fleetWeights(this.routingOf(role).weights));
   }
 
   /** The weights and rollout step last read for the role. */
@@ -79,6 +84,12 @@ export class TrackRouter {
   refresh(): Promise<void> {
     this.refreshing ??= Promise.all(AGENT_ROLES.map((role) => this.read(role))).then(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  private async place(role: AgentRole, scope: RoutingScope, taskId: string, weights: TrackWeights): Promise<string> {
+    const { keys, recordTtlSeconds = 86_400 } = this.options;
+    const track = await withScripts(this.redis).hiveRouteTask(keys.routeRecord(role, scope, taskId), keys.routeSequence(role, scope), recordTtlSeconds, ...placementArgs(weights));
+    return track as string;
   }
 
   private async read(role: AgentRole): Promise<void> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { LEGACY_TRACK, routedTrackProblem, STABLE_TRACK } from '../contract';
 
 /** Percent of a role's new tasks per track, in the fixed order (by name) that task ids are placed against. */
@@ -36,14 +35,14 @@ export function formatWeights(weights: TrackWeights): string {
 }
 
 /**
- * The track of a task: its id hashed to a point in [0, 100), placed against
- * the cumulative weights. The same id always gets the same point, so a
- * re-sent id lands on the same track while the weights stay the same.
+ * The weights as `route-task.lua` places a point of [0, 100) against them:
+ * track, cumulative percent, ... for the tracks with a share, in order. The
+ * last one ends at exactly 100, so spread shares that round (33.33...) leave no gap.
  */
-export function pickTrack(weights: TrackWeights, taskId: string): string {
-  const point = (createHash('sha256').update(taskId).digest().readUInt32BE(0) / 2 ** 32) * 100;
+export function placementArgs(weights: TrackWeights): string[] {
+  const shared = weights.filter(({ percent }) => percent > 0);
   let cumulative = 0;
-  return weights.find(({ percent }) => point < (cumulative += percent))!.track;
+  return shared.flatMap(({ track, percent }, i) => [track, String(i === shared.length - 1 ? 100 : (cumulative += percent))]);
 }
 
 /** The percent the weights give the legacy track (the old system's list). */
