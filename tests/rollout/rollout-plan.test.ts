@@ -46,6 +46,8 @@ describe('a rollout plan', () => {
     expect(refusal(undefined, { role: 'tester' })).toThrow('plan: `role` must be one of architect, developer, qa, meta, got `tester`');
     expect(refusal(undefined, { to: 'stable' })).toThrow('plan: `to` and `from` must differ, both are `stable`');
     expect(refusal(undefined, { to: 'legacy' })).toThrow('plan: `to` cannot be `legacy`');
+    // The gateway spreads legacy's share over the other tracks: green would get all of its tasks at 25 %.
+    expect(refusal(undefined, { from: 'legacy', to: 'green' })).toThrow('plan: `from: legacy` needs `to: stable`, got `green`: the gateway sends the legacy share to the fleet\'s other tracks');
     expect(refusal(undefined, { to: 'Green' })).toThrow("plan: `to`: a track name is 1-31 lowercase letters");
     expect(refusal(undefined, { prometheus: 'http://admin:secret@prometheus:9090' })).toThrow('plan: `prometheus` must not carry credentials');
     expect(refusal({ soak: '1m', colour: 'red' })).toThrow('plan: `colour` is not a plan field');

@@ -60,8 +60,8 @@ function track(field: string, name: unknown): string {
   return name;
 }
 
-/** The URL is printed and kept in the rollout's state: no credentials in it (fetch would refuse them anyway). */
-function prometheusUrl(text: string): void {
+/** The URL is printed and kept in the rollout's state: no credentials in it (fetch would refuse them anyway). A ConfigError says why not. */
+export function checkPrometheusUrl(text: string): void {
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -125,8 +125,10 @@ export function resolvePlan(file: unknown, flags: PlanInput): RolloutPlan {
   if (to === from) fail(`\`to\` and \`from\` must differ, both are \`${to}\``);
   // Agents serve every track but legacy; going back to the old system is what rollback does.
   if (to === LEGACY_TRACK) fail(`\`to\` cannot be \`${LEGACY_TRACK}\`: a rollout moves work to the fleet; \`hive rollout rollback\` gives it back`);
+  // The gateway spreads the legacy share over the fleet's other tracks: any new track but stable would get all its tasks at the first step.
+  if (from === LEGACY_TRACK && to !== STABLE_TRACK) fail(`\`from: ${LEGACY_TRACK}\` needs \`to: ${STABLE_TRACK}\`, got \`${to}\`: the gateway sends the legacy share to the fleet's other tracks, so \`${to}\` would get every gateway task at the first step; migrate to ${STABLE_TRACK}, then roll out \`--from ${STABLE_TRACK} --to ${to}\``);
   if (input.prometheus === undefined || input.prometheus === '') fail('`prometheus` is required (--prometheus, or PROMETHEUS_URL)');
-  prometheusUrl(input.prometheus);
+  checkPrometheusUrl(input.prometheus);
 
   const soakMs = duration('soak', input.soak ?? PLAN_DEFAULTS.soak);
   const windowMs = duration('window', input.window ?? PLAN_DEFAULTS.window);
