@@ -27,7 +27,7 @@ describe('hive rollout start --dry-run', () => {
     const dry = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--window', GATE_WINDOW, '--dry-run']).result;
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('plan: developer: stable -> green, steps 25 %, 50 %, 75 %, 100 %');
-    for (const gate of ['failure-ratio', 'pickup-latency-p99', 'alerts-firing', 'tokens-per-task']) expect(dry.stderr).toMatch(new RegExp(`\\n  pass ${gate}`));
+    for (const gate of ['failure-ratio', 'pickup-latency-p99', 'alerts-firing', 'tokens-per-task', 'tasks-finished']) expect(dry.stderr).toMatch(new RegExp(`\\n  pass ${gate}`));
     expect(dry.stdout).toBe('dry run: pre-validation passed; nothing was changed\n');
 
     const refused = await fleet.rollout(['start', '--role', 'developer', '--to', 'blue', '--window', GATE_WINDOW, '--dry-run']).result;

@@ -22,6 +22,7 @@ describe('an interrupted rollout', () => {
 
   it('refuses a second rollout of the role, and resumes where it stopped after its process is killed mid-step', async () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: () => text('done') } });
+    fleet.keepBusy(['stable', 'green']);
     const redis = fleet.client();
     const plan = planFile();
     const first = fleet.rollout(['start', '--plan', plan]);

@@ -1,7 +1,7 @@
 import { AGENT_ROLES, AgentRole, isAgentRole, LEGACY_TRACK, routedTrackProblem, STABLE_TRACK } from '../contract';
 import { ConfigError } from '../config/config-error';
 import { parseDuration } from './duration';
-import { Gate, GateOverride, resolveGates } from './rollout-gates';
+import { Gate, GATE_OPS, GateOp, GateOverride, resolveGates } from './rollout-gates';
 
 /** A rollout as it runs and as its state keeps it (README: "Rolling out a new model or prompt"). */
 export interface RolloutPlan {
@@ -93,7 +93,7 @@ function gateOverrides(gates: PlanInput['gates']): Record<string, GateOverride |
     const unknown = Object.keys(gate).find((key) => !['query', 'op', 'threshold', 'window'].includes(key));
     if (unknown) fail(`\`${field}.${unknown}\` is not a gate field (query, op, threshold, window)`);
     if (gate.query !== undefined && (typeof gate.query !== 'string' || gate.query.trim() === '')) fail(`\`${field}.query\` must be a PromQL query`);
-    if (gate.op !== undefined && gate.op !== '<' && gate.op !== '<=') fail(`\`${field}.op\` must be '<' or '<=', got \`${gate.op}\``);
+    if (gate.op !== undefined && !GATE_OPS.includes(gate.op as GateOp)) fail(`\`${field}.op\` must be ${GATE_OPS.map((op) => `'${op}'`).join(', ')}, got \`${gate.op}\``);
     if (gate.threshold !== undefined && (typeof gate.threshold !== 'number' || !Number.isFinite(gate.threshold))) fail(`\`${field}.threshold\` must be a number, got \`${String(gate.threshold)}\``);
     overrides[name] = {
       query: gate.query,
