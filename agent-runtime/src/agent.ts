@@ -113,7 +113,7 @@ export class Agent {
     const queue = new TaskQueue(redis.commands, redis.blocking, { keys, role: config.role, track: config.track, consumer: config.consumer, resultTtlSeconds: config.resultTtlSeconds });
     const breaker = new LlmCircuitBreaker(
       withScripts(redis.commands),
-      keys.breaker(config.role),
+      keys.breaker(config.role, config.track),
       config.consumer,
       { failures: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: config.breakerMaxOpenMs },
       (state) => this.onCircuitChange(state),

@@ -143,8 +143,11 @@ export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
     result: (taskId: string) => `${prefix}:result:${taskId}`,
     /** The conversation and files of an unfinished task after its last completed turn. */
     checkpoint: (taskId: string) => `${prefix}:checkpoint:${taskId}`,
-    /** The role's Messages-API circuit breaker, shared by its agents. */
-    breaker: (role: AgentRole) => `${prefix}:breaker:${role}`,
+    /**
+     * A track's Messages-API circuit breaker, shared by the agents of the role on that track: a new
+     * track's model failing must not stall the stable one. Stable keeps the role's key of before tracks.
+     */
+    breaker: (role: AgentRole, track: string = STABLE_TRACK) => (track === STABLE_TRACK ? `${prefix}:breaker:${role}` : `${prefix}:breaker:${role}:${track}`),
     /** A task's progress events (one entry per turn), which the gateway streams to its client. */
     events: (taskId: string) => `${prefix}:events:${taskId}`,
     /** Exists while a cancel of the task is asked for; the agent stops at its next turn boundary. */

@@ -27,7 +27,7 @@ describe('hive rollout start --dry-run', () => {
     const dry = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--window', GATE_WINDOW, '--dry-run']).result;
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('plan: developer: stable -> green, steps 25 %, 50 %, 75 %, 100 %');
-    for (const gate of ['failure-ratio', 'pickup-latency-p99', 'alerts-firing', 'tokens-per-task']) expect(dry.stderr).toMatch(new RegExp(`\\n  pass ${gate}`));
+    for (const gate of ['failure-ratio', 'pickup-latency-p99', 'alerts-firing', 'tokens-per-task', 'tasks-finished']) expect(dry.stderr).toMatch(new RegExp(`\\n  pass ${gate}`));
     expect(dry.stdout).toBe('dry run: pre-validation passed; nothing was changed\n');
 
     const refused = await fleet.rollout(['start', '--role', 'developer', '--to', 'blue', '--window', GATE_WINDOW, '--dry-run']).result;
@@ -42,5 +42,13 @@ describe('hive rollout start --dry-run', () => {
     expect(split.code).toBe(65);
     expect(split.stderr.trim().split('\n').at(-1)).toBe('hive: refused: a rollout starts with every new task of developer on stable, but the weights are green=50 stable=50');
     expect(await redis.exists(hiveKeys().rolloutLock('developer'), hiveKeys().rolloutState('developer'))).toBe(0);
+
+    // No weights mean everything on stable (or, through a bridge, on legacy): a rollout from another track is refused.
+    await redis.del(hiveKeys().trackWeights('developer'));
+    const fromGreen = await fleet.rollout(['start', '--role', 'developer', '--from', 'green', '--to', 'stable', '--window', GATE_WINDOW, '--dry-run']).result;
+    expect(fromGreen.code).toBe(65);
+    expect(fromGreen.stderr.trim().split('\n').at(-1)).toBe(
+      'hive: dry run: the rollout would be refused: a rollout starts with every new task of developer on green, but the role has no weights: everything goes to stable (to legacy through a bridge)',
+    );
   }, 60_000);
 });

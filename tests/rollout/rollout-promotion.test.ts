@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { apiError, text } from '../support/fake-messages-api';
@@ -6,6 +9,12 @@ import { legacyTask, routedIds } from '../support/legacy-queue';
 import { GATE_WINDOW, SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
 
 const keys = hiveKeys();
+
+function planFile(plan: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'hive-plan-')), 'plan.json');
+  writeFileSync(path, JSON.stringify(plan));
+  return path;
+}
 /** Tasks sent at each step to measure its split. */
 const PER_STEP = 400;
 
@@ -40,14 +49,19 @@ describe('hive rollout start', () => {
     await waitForResults(redis, 4 * PER_STEP, 60_000);
   }, 120_000);
 
-  it('rolls a track whose API calls fail half the time back at its first gate, and loses no task', async () => {
+  it('rolls a track whose API calls fail half the time back at its first gate, also after its lock lapsed, and loses no task', async () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: (_, call) => (call % 2 === 0 ? apiError(400, 'invalid_request_error', 'injected') : text('done')) } });
     await fleet.startBridge();
     const redis = fleet.client();
     let sent = 0;
     const producer = setInterval(() => void redis.lpush(SOURCE_LIST, ...Array.from({ length: 10 }, () => legacyTask(`p-${sent++}`))), 100);
     try {
-      const { code, stderr } = await fleet.rollout(['start', '--role', 'developer', '--to', 'green', '--soak', '20s', '--check-every', '2s', '--window', GATE_WINDOW]).result;
+      // A long lock (renewed every 40 s) that lapses at the first step, as when the laptop running the rollout sleeps:
+      // rolling back needs no lock, so the failing track still goes back to 0 %.
+      const cli = fleet.rollout(['start', '--plan', planFile({ lockTtl: '120s' }), '--role', 'developer', '--to', 'green', '--soak', '20s', '--check-every', '2s', '--window', GATE_WINDOW]);
+      await cli.waitForStderr(/step 1\/4: green 25 %/, 30_000);
+      await redis.del(keys.rolloutLock('developer'));
+      const { code, stderr } = await cli.result;
       expect(code, stderr).toBe(3);
       expect(stderr.trim().split('\n').at(-1)).toMatch(/^hive: rolled back at step 1\/4 \(green at 25 %\): gate failure-ratio 0\.\d+ > 0\.02$/);
     } finally {

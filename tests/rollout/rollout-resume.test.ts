@@ -22,6 +22,7 @@ describe('an interrupted rollout', () => {
 
   it('refuses a second rollout of the role, and resumes where it stopped after its process is killed mid-step', async () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: () => text('done') } });
+    fleet.keepBusy(['stable', 'green']);
     const redis = fleet.client();
     const plan = planFile();
     const first = fleet.rollout(['start', '--plan', plan]);
@@ -69,4 +70,19 @@ describe('an interrupted rollout', () => {
     const status = await fleet.rollout(['status', '--role', 'developer']).result;
     expect(status.stdout).toContain('rollout: rolled_back, step 0/2 (stable -> green');
   }, 60_000);
+
+  it('shows the state when the stored weights are invalid, and checks the Prometheus URL of resume as start does', async () => {
+    const redis = fleet.client();
+    await redis.hset(keys.trackWeights('developer'), { stable: '60', green: '50' });
+    const text = await fleet.rollout(['status', '--role', 'developer']).result;
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('weights: invalid, the routers keep their last good ones: the weights must sum to 100, got 110 (green=50 stable=60) (stored: ');
+    expect(text.stdout).toContain('rollout: none\n');
+    const json = await fleet.rollout(['status', '--role', 'developer', '--json']).result;
+    expect(JSON.parse(json.stdout)).toMatchObject({ weights: { stable: '60', green: '50' }, weightsInvalid: expect.stringContaining('sum to 100'), status: 'none' });
+
+    const resume = await fleet.rollout(['resume', '--role', 'developer', '--prometheus', 'http://admin:secret@prometheus:9090']).result;
+    expect(resume.code).toBe(64);
+    expect(lastLine(resume.stderr)).toBe('hive: plan: `prometheus` must not carry credentials: they would be printed and stored with the plan');
+  });
 });

@@ -33,6 +33,8 @@ export interface RolloutFleet extends HiveFixture {
   rollout(args: readonly string[], env?: Record<string, string>): HiveProcess;
   /** Waits until the bridge has routed everything in the source list. */
   drained(role?: AgentRole): Promise<void>;
+  /** Adds a task to each track's stream every 200 ms until the test ends, so every step's gates see finished tasks. */
+  keepBusy(tracks: readonly string[], role?: AgentRole): void;
 }
 
 /** Redis (useHive), agents of several tracks with their own scripted APIs, a real Prometheus and the bridge, per test. */
@@ -41,9 +43,11 @@ export function useRolloutFleet(): RolloutFleet {
   const apis: FakeMessagesApi[] = [];
   const processes: AgentProcess[] = [];
   const clis: HiveProcess[] = [];
+  const producers: NodeJS.Timeout[] = [];
   let prometheus: PrometheusServer | undefined;
 
   afterEach(async () => {
+    producers.splice(0).forEach((producer) => clearInterval(producer));
     clis.splice(0).forEach((cli) => cli.stop());
     await Promise.all(processes.splice(0).map((p) => p.stop()));
     await Promise.all(apis.splice(0).map((api) => api.stop()));
@@ -96,6 +100,13 @@ export function useRolloutFleet(): RolloutFleet {
       const cli = HiveProcess.start(['rollout', ...args], { env: { REDIS_URL: hive.redis.url, [ROLLOUT_ENV.prometheusUrl]: prometheus?.url ?? '', ...env } });
       clis.push(cli);
       return cli;
+    },
+    keepBusy(tracks, role = 'developer') {
+      const redis = hive.client();
+      const keys = hiveKeys();
+      let sent = 0;
+      const payload = JSON.stringify({ instructions: 'Say done.' });
+      producers.push(setInterval(() => tracks.forEach((track) => void redis.xadd(keys.tasks(role, track), '*', 'id', `busy-${track}-${sent++}`, 'payload', payload).catch(() => undefined)), 200));
     },
     async drained(role = 'developer') {
       const redis = hive.client();

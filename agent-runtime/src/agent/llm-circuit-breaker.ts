@@ -14,8 +14,10 @@ export interface CircuitBreakerOptions {
 }
 
 /**
- * The role's Messages-API circuit breaker, shared by its agents through Redis
- * (scripts/breaker.lua). While it is open no agent of the role takes tasks;
+ * A track's Messages-API circuit breaker, shared by the role's agents on that
+ * track through Redis (scripts/breaker.lua; one per track, so a new track's
+ * failing model does not stall the stable one). While it is open no agent of
+ * the role's track takes tasks;
  * when the open period is over one agent wins the probe and takes a single
  * task: success closes the breaker, another outage opens it for twice as long.
  * The local view is refreshed by `refresh()` and by every reply, so the hot

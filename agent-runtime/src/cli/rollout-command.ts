@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AgentRole, BRIDGE_ENV, LEGACY_TRACK, ROLLOUT_ENV } from '../contract';
+import { AgentRole, BRIDGE_ENV, LEGACY_TRACK, ROLLOUT_ENV, STABLE_TRACK } from '../contract';
 import { formatWeights, parseWeights, TrackWeights } from '../routing/track-weights';
 import { formatDuration } from '../rollout/duration';
 import { describeGate, GateResult } from '../rollout/gate-evaluation';
 import { PrometheusApi, PrometheusError } from '../rollout/prometheus-api';
 import { preValidate } from '../rollout/pre-validation';
 import { RolloutLock } from '../rollout/rollout-lock';
-import { PlanInput, resolvePlan, RolloutPlan } from '../rollout/rollout-plan';
+import { checkPrometheusUrl, PlanInput, resolvePlan, RolloutPlan } from '../rollout/rollout-plan';
 import { RolloutRun, RolloutStoppedError } from '../rollout/rollout-run';
 import { RolloutState, RolloutStore } from '../rollout/rollout-store';
 import { CliIo, printJson } from './cli-io';
@@ -61,6 +61,7 @@ export interface RolloutRoleOptions {
 
 /** `hive rollout resume`: continues an interrupted rollout where its state says, once its lock is free. */
 export async function rolloutResumeCommand(options: RolloutRoleOptions, io: CliIo): Promise<number> {
+  if (options.prometheus !== undefined) checkPrometheusUrl(options.prometheus);
   return withFleet(io, options.role, async (fleet, store) => {
     const state = await store.read();
     if (!state) throw new CliError(`no rollout of ${options.role} to resume`, EXIT.refused);
@@ -96,11 +97,19 @@ export interface RolloutStatusOptions {
 export async function rolloutStatusCommand(options: RolloutStatusOptions, io: CliIo): Promise<number> {
   return withFleet(io, options.role, async (fleet, store) => {
     const [state, stored, holder] = await Promise.all([store.read(), store.weights(), new RolloutLock(fleet.redis, fleet.keys.rolloutLock(options.role), 1).holder()]);
-    const weights = Object.keys(stored).length > 0 ? currentWeights(stored) : [];
+    // Invalid weights are shown as stored, with the reason: status is how one finds out what to fix.
+    let weights: TrackWeights = [];
+    let invalid: string | undefined;
+    try {
+      weights = Object.keys(stored).length > 0 ? parseWeights(stored) : [];
+    } catch (error) {
+      invalid = (error as Error).message;
+    }
     if (options.json) {
       printJson(io, {
         role: options.role,
-        weights: Object.fromEntries(weights.map(({ track, percent }) => [track, percent])),
+        weights: invalid ? stored : Object.fromEntries(weights.map(({ track, percent }) => [track, percent])),
+        ...(invalid ? { weightsInvalid: invalid } : {}),
         status: state?.status ?? 'none',
         step: state?.status === 'running' ? state.step : 0,
         rollout: state ?? null,
@@ -108,7 +117,8 @@ export async function rolloutStatusCommand(options: RolloutStatusOptions, io: Cl
       });
       return EXIT.ok;
     }
-    io.stdout.write(`weights: ${weights.length > 0 ? formatWeights(weights) : 'none (the gateway sends everything to stable; a bridge with an old system, to legacy)'}\n`);
+    if (invalid) io.stdout.write(`weights: invalid, the routers keep their last good ones: ${invalid} (stored: ${Object.entries(stored).map(([track, percent]) => `${track}=${percent}`).join(' ')})\n`);
+    else io.stdout.write(`weights: ${weights.length > 0 ? formatWeights(weights) : 'none (the gateway sends everything to stable; a bridge with an old system, to legacy)'}\n`);
     if (!state) {
       io.stdout.write(`rollout: none\n`);
       return EXIT.ok;
@@ -147,7 +157,11 @@ function startRefusal(state: RolloutState | undefined, stored: Record<string, st
   if (state?.status === 'running') {
     return `a rollout of ${plan.role} (${state.plan.from} -> ${state.plan.to}) was interrupted at step ${state.step}: \`hive rollout resume --role ${plan.role}\` continues it, \`hive rollout rollback --role ${plan.role}\` ends it`;
   }
-  if (Object.keys(stored).length === 0) return undefined;
+  // No weights: the gateway sends everything to stable, and a bridge with an old system everything to legacy.
+  if (Object.keys(stored).length === 0) {
+    if (plan.from === STABLE_TRACK || plan.from === LEGACY_TRACK) return undefined;
+    return `a rollout starts with every new task of ${plan.role} on ${plan.from}, but the role has no weights: everything goes to ${STABLE_TRACK} (to ${LEGACY_TRACK} through a bridge)`;
+  }
   const weights = currentWeights(stored);
   const fromPercent = weights.find(({ track }) => track === plan.from)?.percent ?? 0;
   if (fromPercent !== 100) return `a rollout starts with every new task of ${plan.role} on ${plan.from}, but the weights are ${formatWeights(weights)}`;

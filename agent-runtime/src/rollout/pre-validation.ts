@@ -16,7 +16,7 @@ export interface PreValidation {
  * the gates will see the track), and every gate answers with data and passes.
  */
 export async function preValidate(prometheus: PrometheusApi, plan: RolloutPlan): Promise<PreValidation> {
-  const [ready, gates] = await Promise.all([prometheus.query(readyAgentsQuery(plan)), evaluateGates(prometheus, plan.gates)]);
+  const [ready, gates] = await Promise.all([prometheus.query(readyAgentsQuery(plan)), evaluateGates(prometheus, plan.gates, { atStepEnd: false, fromPercent: 100, from: plan.from })]);
   const readyAgents = ready[0]?.value ?? 0;
   const problems = [
     ...(readyAgents >= 1 ? [] : [`no ready agent of ${plan.role} on track ${plan.to} (hive_agent_ready in Prometheus)`]),

@@ -1,19 +1,33 @@
 import { AgentRole, LEGACY_TRACK, METRICS } from '../contract';
 import { promqlRange } from './duration';
 
-/** A PromQL query whose one value must stay under (or at most) a threshold. */
+export type GateOp = '<' | '<=' | '>=';
+export const GATE_OPS: readonly GateOp[] = ['<', '<=', '>='];
+
+/** A PromQL query whose one value must stay under (or at most, or at least) a threshold. */
 export interface Gate {
   readonly name: string;
-  /** Answers one number; several series: the largest counts. */
+  /** Answers one number; several series: the largest counts (the smallest for `>=`). */
   readonly query: string;
-  readonly op: '<' | '<=';
+  readonly op: GateOp;
   readonly threshold: number;
+  /**
+   * Evidence that the step saw work (tasks-finished): judged at a step's end only. Before the
+   * first step and during a soak the new track may not have finished anything yet, so there it
+   * only has to answer.
+   */
+  readonly atStepEnd?: boolean;
+  /**
+   * Divides by the from-track's work (tokens-per-task): while the from-track has 0 % (the last
+   * step) it has nothing to compare with, and NaN there is skipped with that reason instead of failing.
+   */
+  readonly comparesFrom?: boolean;
 }
 
 /** How a plan changes a gate: a default's threshold or window, or a gate of its own (with `query`). */
 export interface GateOverride {
   readonly query?: string;
-  readonly op?: '<' | '<=';
+  readonly op?: GateOp;
   readonly threshold?: number;
   /** The range of the gate's rates, e.g. `2m` (milliseconds once parsed). */
   readonly windowMs?: number;
@@ -35,8 +49,13 @@ export const DEFAULT_THRESHOLDS = {
   'alerts-firing': 0,
   /** The new track's tokens per task, as a multiple of the old one's. */
   'tokens-per-task': 1.5,
+  /** Tasks the new track finished in the window, at least: a step that finished nothing proves nothing. */
+  'tasks-finished': 1,
 } as const;
 export type DefaultGateName = keyof typeof DEFAULT_THRESHOLDS;
+
+/** The defaults' ops where not `<=`. */
+const DEFAULT_OPS: Partial<Record<DefaultGateName, GateOp>> = { 'pickup-latency-p99': '<', 'tasks-finished': '>=' };
 
 const selector = (subject: GateSubject, track: string, extra = '') => `{role="${subject.role}",track="${track}"${extra}}`;
 
@@ -66,6 +85,8 @@ function defaultQuery(name: DefaultGateName, subject: GateSubject, window: strin
       return `count(ALERTS${selector(subject, subject.to, ',alertstate="firing"')}) or vector(0)`;
     case 'tokens-per-task':
       return fromLegacy ? undefined : `(${tokensPerTask(subject, subject.to, window)}) / (${tokensPerTask(subject, subject.from, window)})`;
+    case 'tasks-finished':
+      return `sum(increase(${METRICS.tasksTotal}${selector(subject, subject.to)}[${window}]))`;
   }
 }
 
@@ -86,7 +107,14 @@ export function resolveGates(subject: GateSubject, windowMs: number, overrides: 
     const query = override?.query !== undefined ? expand(override.query, subject, window) : isDefault ? defaultQuery(name as DefaultGateName, subject, window) : undefined;
     if (query === undefined) continue;
     const threshold = override?.threshold ?? (isDefault ? DEFAULT_THRESHOLDS[name as DefaultGateName] : Number.NaN);
-    gates.push({ name, query, op: override?.op ?? (name === 'pickup-latency-p99' ? '<' : '<='), threshold });
+    gates.push({
+      name,
+      query,
+      op: override?.op ?? DEFAULT_OPS[name as DefaultGateName] ?? '<=',
+      threshold,
+      ...(name === 'tasks-finished' ? { atStepEnd: true } : {}),
+      ...(name === 'tokens-per-task' && override?.query === undefined ? { comparesFrom: true } : {}),
+    });
   }
   return gates;
 }

@@ -1,7 +1,7 @@
 import { AGENT_ROLES, AgentRole, isAgentRole, LEGACY_TRACK, routedTrackProblem, STABLE_TRACK } from '../contract';
 import { ConfigError } from '../config/config-error';
 import { parseDuration } from './duration';
-import { Gate, GateOverride, resolveGates } from './rollout-gates';
+import { Gate, GATE_OPS, GateOp, GateOverride, resolveGates } from './rollout-gates';
 
 /** A rollout as it runs and as its state keeps it (README: "Rolling out a new model or prompt"). */
 export interface RolloutPlan {
@@ -60,8 +60,8 @@ function track(field: string, name: unknown): string {
   return name;
 }
 
-/** The URL is printed and kept in the rollout's state: no credentials in it (fetch would refuse them anyway). */
-function prometheusUrl(text: string): void {
+/** The URL is printed and kept in the rollout's state: no credentials in it (fetch would refuse them anyway). A ConfigError says why not. */
+export function checkPrometheusUrl(text: string): void {
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -93,7 +93,7 @@ function gateOverrides(gates: PlanInput['gates']): Record<string, GateOverride |
     const unknown = Object.keys(gate).find((key) => !['query', 'op', 'threshold', 'window'].includes(key));
     if (unknown) fail(`\`${field}.${unknown}\` is not a gate field (query, op, threshold, window)`);
     if (gate.query !== undefined && (typeof gate.query !== 'string' || gate.query.trim() === '')) fail(`\`${field}.query\` must be a PromQL query`);
-    if (gate.op !== undefined && gate.op !== '<' && gate.op !== '<=') fail(`\`${field}.op\` must be '<' or '<=', got \`${gate.op}\``);
+    if (gate.op !== undefined && !GATE_OPS.includes(gate.op as GateOp)) fail(`\`${field}.op\` must be ${GATE_OPS.map((op) => `'${op}'`).join(', ')}, got \`${gate.op}\``);
     if (gate.threshold !== undefined && (typeof gate.threshold !== 'number' || !Number.isFinite(gate.threshold))) fail(`\`${field}.threshold\` must be a number, got \`${String(gate.threshold)}\``);
     overrides[name] = {
       query: gate.query,
@@ -125,8 +125,10 @@ export function resolvePlan(file: unknown, flags: PlanInput): RolloutPlan {
   if (to === from) fail(`\`to\` and \`from\` must differ, both are \`${to}\``);
   // Agents serve every track but legacy; going back to the old system is what rollback does.
   if (to === LEGACY_TRACK) fail(`\`to\` cannot be \`${LEGACY_TRACK}\`: a rollout moves work to the fleet; \`hive rollout rollback\` gives it back`);
+  // The gateway spreads the legacy share over the fleet's other tracks: any new track but stable would get all its tasks at the first step.
+  if (from === LEGACY_TRACK && to !== STABLE_TRACK) fail(`\`from: ${LEGACY_TRACK}\` needs \`to: ${STABLE_TRACK}\`, got \`${to}\`: the gateway sends the legacy share to the fleet's other tracks, so \`${to}\` would get every gateway task at the first step; migrate to ${STABLE_TRACK}, then roll out \`--from ${STABLE_TRACK} --to ${to}\``);
   if (input.prometheus === undefined || input.prometheus === '') fail('`prometheus` is required (--prometheus, or PROMETHEUS_URL)');
-  prometheusUrl(input.prometheus);
+  checkPrometheusUrl(input.prometheus);
 
   const soakMs = duration('soak', input.soak ?? PLAN_DEFAULTS.soak);
   const windowMs = duration('window', input.window ?? PLAN_DEFAULTS.window);

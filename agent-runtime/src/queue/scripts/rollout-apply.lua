@@ -2,7 +2,7 @@
 -- hash) and the rollout's state, in one step, and only if the rollout is still what the caller expects,
 -- so a rollout that lost its lock, or was rolled back by hand meanwhile, changes nothing.
 -- KEYS[1] the rollout's state hash, KEYS[2] the role's weights hash, KEYS[3] the rollout's lock
--- ARGV[1] the lock owner the caller must be ('' for none: a rollback by hand), ARGV[2] what the state must be:
+-- ARGV[1] the lock owner the caller must be ('' for none: a rollback, by hand or at a failed gate, is always safe), ARGV[2] what the state must be:
 -- 'running', 'idle' (absent or ended) or 'exists', ARGV[3] n, the number of weights,
 -- ARGV[4 .. 3+2n] track, percent, ...; ARGV[4+2n ..] state field, value, ...
 -- Returns 'ok', or why nothing was changed.
