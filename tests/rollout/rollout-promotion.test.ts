@@ -1,20 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { apiError, text } from '../support/fake-messages-api';
 import { results, waitForResults } from '../support/hive-streams';
 import { legacyTask, routedIds } from '../support/legacy-queue';
-import { GATE_WINDOW, SOURCE_LIST, useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, SOURCE_LIST, useRolloutFleet, writePlan } from '../support/rollout-fleet';
 
 const keys = hiveKeys();
 
-function planFile(plan: object): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'hive-plan-')), 'plan.json');
-  writeFileSync(path, JSON.stringify(plan));
-  return path;
-}
 /** Tasks sent at each step to measure its split. */
 const PER_STEP = 400;
 
@@ -58,7 +50,7 @@ describe('hive rollout start', () => {
     try {
       // A long lock (renewed every 40 s) that lapses at the first step, as when the laptop running the rollout sleeps:
       // rolling back needs no lock, so the failing track still goes back to 0 %.
-      const cli = fleet.rollout(['start', '--plan', planFile({ lockTtl: '120s' }), '--role', 'developer', '--to', 'green', '--soak', '20s', '--check-every', '2s', '--window', GATE_WINDOW]);
+      const cli = fleet.rollout(['start', '--plan', writePlan({ lockTtl: '120s' }), '--role', 'developer', '--to', 'green', '--soak', '20s', '--check-every', '2s', '--window', GATE_WINDOW]);
       await cli.waitForStderr(/step 1\/4: green 25 %/, 30_000);
       await redis.del(keys.rolloutLock('developer'));
       const { code, stderr } = await cli.result;

@@ -1,20 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { waitFor } from '../support/agent-process';
 import { text } from '../support/fake-messages-api';
-import { GATE_WINDOW, useRolloutFleet } from '../support/rollout-fleet';
+import { GATE_WINDOW, useRolloutFleet, writePlan } from '../support/rollout-fleet';
 
 const keys = hiveKeys();
 const lastLine = (output: string) => output.trim().split('\n').at(-1);
 
 /** A plan file with a short lock, so a killed rollout's lock expires within the test. */
 function planFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'hive-plan-')), 'plan.json');
-  writeFileSync(path, JSON.stringify({ role: 'developer', to: 'green', steps: [50, 100], soak: '4s', checkEvery: '1s', window: GATE_WINDOW, lockTtl: '2s', gates: { 'failure-ratio': { threshold: 0.05 } } }));
-  return path;
+  return writePlan({ role: 'developer', to: 'green', steps: [50, 100], soak: '4s', checkEvery: '1s', window: GATE_WINDOW, lockTtl: '2s', gates: { 'failure-ratio': { threshold: 0.05 } } });
 }
 
 describe('an interrupted rollout', () => {

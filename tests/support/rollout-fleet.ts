@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { AgentRole, BRIDGE_ENV, ENV, hiveKeys, ROLLOUT_ENV } from '../../agent-runtime/src/contract';
 import { AgentProcess, BRIDGE_ENTRY_POINT, waitFor } from './agent-process';
@@ -7,6 +10,13 @@ import { HiveProcess } from './hive-cli';
 import { loadChartsOut } from './manifests';
 import { ruleGroups } from './monitoring-queries';
 import { PrometheusServer } from './prometheus-server';
+
+/** A `hive rollout --plan` file holding `plan`. */
+export function writePlan(plan: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'hive-plan-')), 'plan.json');
+  writeFileSync(path, JSON.stringify(plan));
+  return path;
+}
 
 /** The gates' window in these tests: six scrapes, so a scrape missed on a busy machine still leaves data. */
 export const GATE_WINDOW = '6s';
