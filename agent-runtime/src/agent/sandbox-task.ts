@@ -116,6 +116,12 @@ export class SandboxTask {
    */
   async deliver(payload: TaskPayload, result: TaskResult): Promise<TaskResult> {
     if (!payload.repo || !this.baseCommit || result.status === 'canceled') return result;
+    // The sandbox finds the directory by name: a symlink a command put there would be diffed and pushed instead.
+    const replaced = await this.workspace.verify().then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (replaced) return { status: 'failed', reason: 'workspace', output: { ...result.output, error: replaced } };
     const { client, limits } = this.settings;
     const failed = (error: string, output: Partial<TaskOutput>): TaskResult => ({ status: 'failed', reason: 'repository', output: { ...result.output, ...output, error } });
     let diff;
