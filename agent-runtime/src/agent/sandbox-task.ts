@@ -43,11 +43,7 @@ export class SandboxTask {
   /** The same directory for the agent's file tools, shared with the sandbox through the group. */
   readonly workspace: Workspace;
   private baseCommit?: string;
-  /**
-   * The sandbox made the directory for this task: it answered after the task
-   * began, so losing it later happened during this task's own requests.
-   */
-  prepared = false;
+  private answered = false;
 
   constructor(
     private readonly settings: SandboxSettings,
@@ -57,16 +53,24 @@ export class SandboxTask {
   }
 
   /**
+   * The sandbox made the directory for this task: it answered after the task
+   * began, so losing it later happened during this task's own requests.
+   */
+  get prepared(): boolean {
+    return this.answered;
+  }
+
+  /**
    * Makes the directory, pins it for the file tools (before any command could
    * swap it) and checks out payload.repo; answers why the task cannot start, for its result.
    */
   async prepare(payload: TaskPayload): Promise<string | undefined> {
-    if (payload.push) {
-      const problem = this.pushProblem(payload.repo?.url);
+    if (payload.push && payload.repo) {
+      const problem = this.pushProblem(payload.repo.url);
       if (problem) return `payload.push: ${problem}; leave out push to get a patch only`;
     }
     await this.settings.client.prepare(this.name);
-    this.prepared = true;
+    this.answered = true;
     await this.workspace.ensure();
     if (!payload.repo) return undefined;
     try {
@@ -81,10 +85,10 @@ export class SandboxTask {
   }
 
   /** Why this task may not push to `url`, if it may not. */
-  private pushProblem(url: string | undefined): string | undefined {
+  private pushProblem(url: string): string | undefined {
     if (!this.settings.gitPushToken) return `this environment grants no push token (${ENV.gitPushToken} is not set)`;
     if (!this.settings.gitHost) return `the push token is for no host (${ENV.gitHost} is not set)`;
-    if (url !== undefined && !this.onGitHost(url)) return `the push token is for ${this.settings.gitHost} (${ENV.gitHost}), not for ${new URL(url).host}`;
+    if (!this.onGitHost(url)) return `the push token is for ${this.settings.gitHost} (${ENV.gitHost}), not for ${new URL(url).host}`;
     return undefined;
   }
 
@@ -158,7 +162,7 @@ export class SandboxTask {
   /** Removes the directory through the sandbox (it owns what the commands made), then whatever the agent left. */
   async close(): Promise<void> {
     try {
-      if (this.prepared) await this.settings.client.cleanup(this.name);
+      if (this.answered) await this.settings.client.cleanup(this.name);
     } catch (error) {
       if (error instanceof SandboxUnavailableError) this.settings.leftBehind(this.name);
       throw error;
