@@ -20,6 +20,7 @@ import { createRedisConnections, detectClusterMode, RedisConnections } from './q
 import { TaskConsumer } from './queue/task-consumer';
 import { TaskQueue } from './queue/task-queue';
 import { SandboxClient } from './sandbox/sandbox-client';
+import { SandboxUnavailableError } from './sandbox/sandbox-unavailable-error';
 import { TASK_NAME } from './sandbox/sandbox-protocol';
 import { taskRoot } from './sandbox/task-directories';
 
@@ -53,6 +54,8 @@ export class Agent {
   /** The sandbox sidecar, when this agent has one (HIVE_SANDBOX_SOCKET). */
   private readonly sandbox?: SandboxClient;
   private sandboxAnswering = false;
+  /** Task directories the sandbox has yet to remove: of an earlier run of this agent, or whose cleanup failed. */
+  private readonly leftBehind = new Set<string>();
   /** Aborts waits of start() when closing. */
   private readonly stopping = new AbortController();
   private redis?: RedisConnections;
@@ -126,7 +129,14 @@ export class Agent {
       checkpointTtlSeconds: config.resultTtlSeconds,
       claimIdleMs: config.claimIdleMs,
       secrets: configSecrets(config),
-      sandbox: this.sandbox && { client: this.sandbox, limits: config.commandLimits, gitToken: config.gitToken, gitPushToken: config.gitPushToken },
+      sandbox: this.sandbox && {
+        client: this.sandbox,
+        limits: config.commandLimits,
+        gitToken: config.gitToken,
+        gitPushToken: config.gitPushToken,
+        gitHost: config.gitHost,
+        leftBehind: (name) => this.leftBehind.add(name),
+      },
     });
     this.consumer = new TaskConsumer(queue, processor.handle, breaker, this.metrics, this.deps.logger, {
       concurrency: config.concurrency,
@@ -169,8 +179,8 @@ export class Agent {
    * Makes the task root the sandbox may enter but not list, and follows
    * whether the sandbox answers: readiness depends on it. Task directories
    * found at start belong to tasks this agent's previous run did not finish
-   * (the workspace volume outlives a container restart): the sandbox removes
-   * them once it answers.
+   * (the workspace volume outlives a container restart), and a task's cleanup
+   * fails while the sandbox restarts: the sandbox removes them once it answers.
    */
   private async startSandbox(sandbox: SandboxClient): Promise<void> {
     // What the agent writes in a task directory stays usable by the sandbox's group, never by others.
@@ -179,7 +189,7 @@ export class Agent {
     await mkdir(root, { recursive: true });
     // Group: enter and make task directories; no read bit, so no command can list the other tasks' names.
     await chmod(root, 0o2730);
-    const stale = (await readdir(root)).filter((name) => TASK_NAME.test(name));
+    for (const name of await readdir(root)) if (TASK_NAME.test(name)) this.leftBehind.add(name);
     const ping = async () => {
       const answering = await sandbox.ping().then(
         () => true,
@@ -188,7 +198,7 @@ export class Agent {
           return false;
         },
       );
-      if (answering && stale.length) await this.removeStale(sandbox, stale.splice(0));
+      if (answering && this.leftBehind.size) await this.removeLeftBehind(sandbox);
       if (answering === this.sandboxAnswering) return;
       this.sandboxAnswering = answering;
       this.onReadinessChange();
@@ -197,9 +207,22 @@ export class Agent {
     this.every(SANDBOX_PING_MS, ping);
   }
 
-  private async removeStale(sandbox: SandboxClient, names: readonly string[]): Promise<void> {
-    const failed = (await Promise.all(names.map((name) => sandbox.cleanup(name).then(() => 0, () => 1)))).reduce((a: number, b: number) => a + b, 0);
-    this.deps.logger.info('removed task directories of unfinished tasks', { removed: names.length - failed, failed });
+  /** Those the sandbox could not be asked about stay listed for the next ping; a refusal is final. */
+  private async removeLeftBehind(sandbox: SandboxClient): Promise<void> {
+    const names = [...this.leftBehind];
+    const removed = await Promise.all(
+      names.map((name) =>
+        sandbox.cleanup(name).then(
+          () => this.leftBehind.delete(name),
+          (error: Error) => {
+            if (!(error instanceof SandboxUnavailableError)) this.leftBehind.delete(name);
+            return false;
+          },
+        ),
+      ),
+    );
+    const count = removed.filter(Boolean).length;
+    this.deps.logger.info('removed task directories of unfinished tasks', { removed: count, failed: names.length - count });
   }
 
   private onCircuitChange(state: CircuitState): void {

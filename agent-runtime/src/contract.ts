@@ -68,7 +68,24 @@ export const ENV = {
   gitToken: 'HIVE_GIT_TOKEN',
   /** HTTPS token for pushes (from a Secret, optional); without it a task's `push` fails with the reason. */
   gitPushToken: 'HIVE_GIT_PUSH_TOKEN',
+  /** `host[:port]` of the git host the tokens are for; unset: no token is ever sent, whatever the repository's URL. */
+  gitHost: 'HIVE_GIT_HOST',
 } as const;
+
+/**
+ * Ranges of the per-task sandbox limits (README: "Agents that run code"). The
+ * runtime refuses a value outside them at start and the environment schema at
+ * synth, so a limit the schema takes never stops an agent. The upper bounds of
+ * the per-request values are the sandbox protocol's (6 h per step, 64 MiB of
+ * output or patch).
+ */
+export const SANDBOX_LIMIT_BOUNDS = {
+  maxCommands: { min: 1, max: 10_000 },
+  maxCommandSeconds: { min: 1, max: 24 * 3600 },
+  commandTimeoutSeconds: { min: 1, max: 6 * 3600 },
+  commandOutputBytes: { min: 256, max: 64 * 1024 * 1024 },
+  maxPatchBytes: { min: 1024, max: 64 * 1024 * 1024 },
+} as const satisfies Record<string, { min: number; max: number }>;
 
 /** Variables only the sandbox sidecar reads, beyond HIVE_SANDBOX_SOCKET, HIVE_WORKSPACE_DIR and HIVE_LOG_LEVEL. */
 export const SANDBOX_ENV = {
@@ -180,7 +197,7 @@ export const METRICS = {
   orchestratorErrorsTotal: 'hive_orchestrator_errors_total',
   /** Failed tasks by what the model or API did (reason: budget, refusal, api_error, invalid_response, tool_cutoff, workspace, repository, stopped). */
   taskFailuresTotal: 'hive_task_failures_total',
-  /** Tasks given back without counting a delivery (reason: llm_unavailable, sandbox_unavailable, shutdown, redis). */
+  /** Tasks given back (reason: llm_unavailable, sandbox_unavailable, shutdown, redis, uncounted; sandbox_lost, counted as a delivery). */
   tasksReleasedTotal: 'hive_tasks_released_total',
   /** Tasks that continued from a checkpoint instead of from the first turn. */
   tasksResumedTotal: 'hive_tasks_resumed_total',

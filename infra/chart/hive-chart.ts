@@ -133,7 +133,9 @@ export class HiveChart extends Chart {
 function sandboxOf(env: Environment, role: AgentRole, image: string): AgentDeploymentProps['sandbox'] {
   const sandbox = env.sandbox;
   if (!sandbox || !hasSandbox(env, role)) return undefined;
-  return { image, resources: sandbox.resources, limits: sandbox.limits, workspaceSize: sandbox.workspaceSize };
+  // The port always: the agent compares it with the repository URL's (443 for https when the URL has none).
+  const gitHost = sandbox.gitHost && `${sandbox.gitHost.fqdn}:${sandbox.gitHost.port}`;
+  return { image, resources: sandbox.resources, limits: sandbox.limits, workspaceSize: sandbox.workspaceSize, gitHost };
 }
 
 /** What a track sets beyond the environment's runtime ConfigMap: its model and task budget, if it has its own. */

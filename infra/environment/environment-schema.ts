@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_ROLES, SCALABLE_ROLES, ScalableRole, STABLE_TRACK, trackNameProblem } from '../../agent-runtime/src/contract';
+import { AGENT_ROLES, ENV, SANDBOX_LIMIT_BOUNDS, SCALABLE_ROLES, ScalableRole, STABLE_TRACK, trackNameProblem } from '../../agent-runtime/src/contract';
 import { CONTAINER_MAX_MEMORY } from '../constructs/namespace/hive-namespace';
 import { mebibytes } from '../constructs/workload/quantities';
 import { isPinnedByDigest } from '../images/node-image';
@@ -281,19 +281,22 @@ const autoscaling = z.preprocess(
 /** Roles that get a sandbox when `sandbox.roles` is not given: those whose work is code. */
 export const DEFAULT_SANDBOX_ROLES: readonly ScalableRole[] = ['developer', 'qa'];
 
+/** A sandbox limit within the range the runtime accepts (it refuses to start otherwise). */
+const sandboxLimit = (name: keyof typeof SANDBOX_LIMIT_BOUNDS) => positiveInt.min(SANDBOX_LIMIT_BOUNDS[name].min).max(SANDBOX_LIMIT_BOUNDS[name].max).optional();
+
 /** Per-task command limits the runtime enforces (its defaults apply to any left out). */
 const sandboxLimits = z
   .object({
     /** Commands per task (HIVE_MAX_COMMANDS). */
-    maxCommands: positiveInt.max(10_000).optional(),
+    maxCommands: sandboxLimit('maxCommands'),
     /** Total command time per task, in seconds (HIVE_MAX_COMMAND_SECONDS). */
-    maxCommandSeconds: positiveInt.max(86_400).optional(),
+    maxCommandSeconds: sandboxLimit('maxCommandSeconds'),
     /** Time one command may take, in seconds (HIVE_COMMAND_TIMEOUT_SECONDS). */
-    commandTimeoutSeconds: positiveInt.max(86_400).optional(),
+    commandTimeoutSeconds: sandboxLimit('commandTimeoutSeconds'),
     /** Output kept per stream of a command, in bytes (HIVE_COMMAND_OUTPUT_BYTES). */
-    commandOutputBytes: positiveInt.max(64 * 1024 * 1024).optional(),
+    commandOutputBytes: sandboxLimit('commandOutputBytes'),
     /** Largest patch a result carries, in bytes (HIVE_MAX_PATCH_BYTES). */
-    maxPatchBytes: positiveInt.max(256 * 1024 * 1024).optional(),
+    maxPatchBytes: sandboxLimit('maxPatchBytes'),
   })
   .strict()
   .superRefine((limits, ctx) => {
@@ -306,11 +309,17 @@ const sandboxLimits = z
     }
   });
 
-/** Where the agents clone from and push to, for the egress rule (which of the two depends on `egress`). */
+/**
+ * Where the agents clone from and push to: the host the git tokens are for
+ * (HIVE_GIT_HOST), and the egress rule (by `fqdn` or `cidr`, as `egress` enforces).
+ */
 const gitHost = z
   .object({
-    /** Host name, for the CiliumNetworkPolicy (egress cilium-fqdn). */
-    fqdn: z.string().regex(HOSTNAME, 'must be a hostname such as github.com').optional(),
+    /**
+     * Host name: the only host the agents send a git token to (HIVE_GIT_HOST),
+     * whatever the egress mode, and the CiliumNetworkPolicy's (egress cilium-fqdn).
+     */
+    fqdn: z.string({ required_error: `must be set: the git tokens go to this host only (${ENV.gitHost}), also with egress cidr` }).regex(HOSTNAME, 'must be a hostname such as github.com'),
     /** Where it lives, for the NetworkPolicy (egress cidr). */
     cidr: z.string().regex(CIDR, "must be a CIDR such as '10.30.4.0/24'").optional(),
     /** HTTPS port: the token is an HTTPS credential. */
@@ -447,11 +456,27 @@ export const environmentSchema = z
     }
   })
   .superRefine((env, ctx) => {
-    // The git host is named the way the egress mode can enforce: by FQDN through Cilium, else by CIDR.
+    // The git host is named the way the egress mode can enforce: by FQDN through Cilium, else by CIDR (fqdn is always required: the tokens' host).
     const host = env.sandbox?.gitHost;
-    const needed = env.egress === 'cilium-fqdn' ? 'fqdn' : 'cidr';
-    if (host && host[needed] === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sandbox', 'gitHost', needed], message: `must be set: egress is ${env.egress}, which allows the git host by ${needed === 'fqdn' ? 'FQDN' : 'CIDR'}` });
+    if (host && env.egress === 'cidr' && host.cidr === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sandbox', 'gitHost', 'cidr'], message: `must be set: egress is ${env.egress}, which allows the git host by CIDR` });
+    }
+  })
+  .superRefine((env, ctx) => {
+    // Tasks of one agent share the sandbox's uid: one task's command could read another's directory and its git token in flight.
+    for (const role of env.sandbox?.roles ?? []) {
+      const spec = env.roles[role];
+      const concurrencies: Array<{ path: string[]; value: number | undefined }> = [
+        { path: [], value: spec.concurrency },
+        ...Object.entries(spec.tracks).map(([name, t]) => ({ path: ['tracks', name], value: t.concurrency })),
+      ];
+      for (const { path, value } of concurrencies.filter((c) => c.value !== undefined && c.value > 1)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['roles', role, ...path, 'concurrency'],
+          message: `must be 1: ${role} has a sandbox (sandbox.roles), and tasks sharing one sandbox could read each other's files and git tokens; raise maxReplicas instead, got ${value}`,
+        });
+      }
     }
   });
 

@@ -30,7 +30,7 @@ describe('environments', () => {
   });
 
   it.each([
-    ['a min above the max', (r: any) => (r.roles.developer.minReplicas = 9), 'agent-hive:environment.roles.developer.minReplicas: must be <= maxReplicas (4), got 9'],
+    ['a min above the max', (r: any) => (r.roles.developer.minReplicas = 9), 'agent-hive:environment.roles.developer.minReplicas: must be <= maxReplicas (8), got 9'],
     ['a namespace that is no DNS label', (r: any) => (r.namespace = 'Agent_Hive'), 'agent-hive:environment.namespace: must be a lowercase DNS label'],
     ['a memory quantity without unit', (r: any) => (r.roles.qa.resources.memoryLimit = '512'), 'agent-hive:environment.roles.qa.resources.memoryLimit: must be a memory quantity'],
     ['an unknown key (a typo)', (r: any) => (r.roles.qa.maxReplica = 3), "agent-hive:environment.roles.qa: Unrecognized key(s) in object: 'maxReplica'"],
@@ -74,7 +74,13 @@ describe('environments', () => {
     ['a track name the runtime refuses', (r: any) => (r.roles.qa.tracks = { Blue_1: {} }), "agent-hive:environment.roles.qa.tracks.Blue_1: a track name is 1-31 lowercase letters, digits or '-'"],
     ['a track image by tag', (r: any) => (r.roles.developer.tracks.green.image = 'registry.staging.example.com/agent-hive/agent-developer:v2'), 'agent-hive:environment.roles.developer.tracks.green.image: must name the image by digest'],
     ['an unknown track key (a typo)', (r: any) => (r.roles.developer.tracks.green.modell = 'x'), "agent-hive:environment.roles.developer.tracks.green: Unrecognized key(s) in object: 'modell'"],
-    ['a track min above its max', (r: any) => (r.roles.developer.tracks.green.minReplicas = 3), 'agent-hive:environment.roles.developer.tracks.green.minReplicas: must be <= maxReplicas (2), got 3'],
+    ['a track min above its max', (r: any) => (r.roles.developer.tracks.green.minReplicas = 5), 'agent-hive:environment.roles.developer.tracks.green.minReplicas: must be <= maxReplicas (4), got 5'],
+    [
+      'a role with a sandbox at concurrency 2',
+      (r: any) => (r.roles.qa.concurrency = 2),
+      "agent-hive:environment.roles.qa.concurrency: must be 1: qa has a sandbox (sandbox.roles), and tasks sharing one sandbox could read each other's files and git tokens; raise maxReplicas instead, got 2",
+    ],
+    ['a track of a role with a sandbox at concurrency 3', (r: any) => (r.roles.developer.tracks.green.concurrency = 3), 'agent-hive:environment.roles.developer.tracks.green.concurrency: must be 1: developer has a sandbox'],
     [
       "a track max below the role's min",
       (r: any) => (r.roles.developer.tracks.green = { maxReplicas: 1 }),
@@ -123,8 +129,8 @@ describe('environments', () => {
     raw.roles.qa.tracks = { canary: { replicas: 0, image: `r.example.com/agent-qa@sha256:${'0'.repeat(64)}` } };
     const env = parseEnvironment('staging', raw);
     expect(roleTracks(env, 'developer').map((t) => [t.track, t.minReplicas, t.maxReplicas, t.concurrency, t.model, t.scaledToZero])).toEqual([
-      ['stable', 2, 4, 2, undefined, true],
-      ['green', 1, 2, 2, 'claude-opus-4-1', false],
+      ['stable', 2, 8, 1, undefined, true],
+      ['green', 1, 4, 1, 'claude-opus-4-1', false],
     ]);
     expect(roleTracks(env, 'qa')[1]).toMatchObject({ track: 'canary', scaledToZero: true, image: `r.example.com/agent-qa@sha256:${'0'.repeat(64)}`, resources: env.roles.qa.resources });
     expect(roleTracks(env, 'architect').map((t) => t.track)).toEqual(['stable']);

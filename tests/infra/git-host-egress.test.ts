@@ -22,6 +22,6 @@ describe('GitHostEgress', () => {
 
   it('refuses no role, which would select every agent, and a host not named the way the mode needs', () => {
     expect(() => render({ roles: [] })).toThrow("'roles' must name at least one role");
-    expect(() => render({ egress: 'cilium-fqdn', gitHost: { cidr: '10.0.0.0/8', port: 443 } })).toThrow("'gitHost.fqdn' must be set with egress cilium-fqdn");
+    expect(() => render({ gitHost: { fqdn: 'git.example.com', port: 443 } })).toThrow("'gitHost.cidr' must be set with egress cidr");
   });
 });

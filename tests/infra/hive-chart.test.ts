@@ -52,7 +52,7 @@ describe('HiveChart', () => {
     expect(prod.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 25 });
     expect(prod.chart.roles.architect.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 10 });
     expect(prod.chart.roles.qa.autoscaler).toMatchObject({ minReplicas: 1, maxReplicas: 15 });
-    expect(staging.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+    expect(staging.chart.roles.developer.autoscaler).toMatchObject({ minReplicas: 2, maxReplicas: 8 });
     expect(prod.chart.roles.meta.autoscaler).toBeUndefined();
   });
 

@@ -110,6 +110,12 @@ describe('the sandbox sidecar', () => {
     expect(objects.find((o) => o.metadata.name === 'agents-to-git-host')).toBeUndefined();
   });
 
+  it('tells the agent the one host its git tokens are for (HIVE_GIT_HOST, with the port), and none without a git host', () => {
+    expect(envOf(container(render('prod'), 'developer', 'agent')).HIVE_GIT_HOST).toBe('github.com:443');
+    expect(envOf(container(render('staging'), 'qa', 'agent')).HIVE_GIT_HOST).toBe('git.staging.example.com:443');
+    expect(envOf(container(render('staging', withSandbox({ gitHost: undefined })), 'qa', 'agent'))).not.toHaveProperty('HIVE_GIT_HOST');
+  });
+
   it('runs the built sandbox image by default, and an own toolchain image as given', () => {
     expect(container(render('prod'), 'qa', 'sandbox').image).toBe(imageReference('registry.example.com/agent-hive', 'sandbox', tags.sandbox));
     const own = `registry.example.com/team/toolchain@sha256:${'b'.repeat(64)}`;

@@ -38,7 +38,7 @@ describe('a track of a role', () => {
   });
 
   it("consumes its stream (HIVE_TRACK) with the track's model, and everything else as the role: secrets, config, resources", () => {
-    expect(envOf(green)).toMatchObject({ HIVE_ROLE: 'developer', HIVE_TRACK: 'green', ANTHROPIC_MODEL: 'claude-opus-4-1', HIVE_CONCURRENCY: '2' });
+    expect(envOf(green)).toMatchObject({ HIVE_ROLE: 'developer', HIVE_TRACK: 'green', ANTHROPIC_MODEL: 'claude-opus-4-1', HIVE_CONCURRENCY: '1' });
     expect(envOf(stable).HIVE_TRACK).toBeUndefined();
     const withoutTrack = (d: KubeObject) => d.spec.template.spec.containers[0].env.filter((e: { name: string }) => !['HIVE_TRACK', 'ANTHROPIC_MODEL'].includes(e.name));
     expect(withoutTrack(green)).toEqual(withoutTrack(stable));
@@ -49,7 +49,7 @@ describe('a track of a role', () => {
 
   it("scales on its own track's backlog in its own range, and its pods' busy slots", () => {
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'agent-developer-green')!;
-    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 2]);
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 4]);
     expect(hpa.spec.scaleTargetRef.name).toBe('agent-developer-green');
     expect(hpa.spec.metrics[0].external.metric.selector.matchLabels).toEqual({ role: 'developer', track: 'green' });
     expect(find(objects, 'HorizontalPodAutoscaler', 'agent-developer')!.spec.metrics[0].external.metric.selector.matchLabels).toEqual({ role: 'developer', track: 'stable' });
@@ -84,9 +84,9 @@ describe('a track of a role', () => {
   it('makes room in the quota for the track at its max replicas and a surge pod', () => {
     const without = render((raw) => delete raw.roles.developer.tracks).env;
     const extra = namespaceQuota(env).pods - namespaceQuota(without).pods;
-    // maxReplicas 2 plus the surge pod, and the 10 % headroom on them.
-    expect(extra).toBeGreaterThanOrEqual(3);
-    expect(extra).toBeLessThanOrEqual(4);
+    // maxReplicas 4 plus the surge pod, and the 10 % headroom on them.
+    expect(extra).toBeGreaterThanOrEqual(5);
+    expect(extra).toBeLessThanOrEqual(6);
   });
 
   it('runs its own image when it names one by digest, and sets only what it overrides', () => {

@@ -197,7 +197,7 @@ const TRACK_MISTAKES: Array<{ rule: string; what: string; mutate: Mutation; name
     rule: 'HPA-RANGE',
     what: "a track's HPA off its range",
     mutate: (o) => (find(o, 'HorizontalPodAutoscaler', 'agent-developer-green').spec.maxReplicas = 9),
-    names: 'HorizontalPodAutoscaler/agent-hive-staging/agent-developer-green: range 1-9, environment says 1-2',
+    names: 'HorizontalPodAutoscaler/agent-hive-staging/agent-developer-green: range 1-9, environment says 1-4',
   },
   { rule: 'MON-SM', what: 'a track unscraped', mutate: (o) => o.splice(o.indexOf(find(o, 'ServiceMonitor', 'agent-developer-green')), 1), names: 'Service/agent-hive-staging/agent-developer-green' },
   { rule: 'PDB', what: 'a track without PDB', mutate: (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'agent-developer-green')), 1), names: 'agent-developer-green' },

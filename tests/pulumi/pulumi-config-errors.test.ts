@@ -24,7 +24,7 @@ describe('the Pulumi program rejects bad stack config', () => {
     const env = JSON.parse(config['agent-hive:environment']);
     env.roles.qa.minReplicas = 7;
     config['agent-hive:environment'] = JSON.stringify(env);
-    await expect(runProgram('staging', config)).rejects.toThrow('agent-hive:environment.roles.qa.minReplicas: must be <= maxReplicas (3), got 7');
+    await expect(runProgram('staging', config)).rejects.toThrow('agent-hive:environment.roles.qa.minReplicas: must be <= maxReplicas (6), got 7');
   });
 
   it('stops on a missing secret, naming its config key', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
+import { SANDBOX_LIMIT_BOUNDS } from '../../agent-runtime/src/contract';
+import { AGENT_SANDBOX_ENV } from '../../infra/constructs/agents/sandbox-sidecar';
+import { ENVIRONMENT_CONFIG_KEY, parseEnvironment } from '../../infra/environment/parse-environment';
 import { AgentProcess } from '../support/agent-process';
+import { REPO_ROOT } from '../support/repo';
 
 const VALID = {
   HIVE_ROLE: 'developer',
@@ -38,8 +45,38 @@ describe('runtime configuration', () => {
     [{ HIVE_CLAIM_IDLE_MS: 'soon' }, 'Expected `HIVE_CLAIM_IDLE_MS` to be an integer from 100'],
     [{ HIVE_METRICS_PORT: '8080' }, 'Expected `HIVE_HEALTH_PORT` and `HIVE_METRICS_PORT` to differ, both are 8080'],
     [{ HIVE_WORKSPACE_DIR: 'relative/dir' }, 'Expected `HIVE_WORKSPACE_DIR` to be an absolute path'],
+    [{ HIVE_SANDBOX_SOCKET: '/run/hive-sandbox/sandbox.sock', HIVE_CONCURRENCY: '2' }, 'Expected `HIVE_CONCURRENCY` to be 1 with `HIVE_SANDBOX_SOCKET` set (one task per sandbox), got `2`'],
+    [{ HIVE_GIT_HOST: 'https://github.com' }, 'Expected `HIVE_GIT_HOST` to be host[:port] of the git host, such as github.com or git.internal:8443, got `https://github.com`'],
   ])('rejects %o with a message naming the variable', (override, message) => {
     expect(() => loadConfig({ ...VALID, ...override })).toThrow(message);
+  });
+
+  it('takes one task at a time with a sandbox, and the git host in lower case', () => {
+    expect(loadConfig({ ...VALID, HIVE_SANDBOX_SOCKET: '/run/hive-sandbox/sandbox.sock', HIVE_CONCURRENCY: '1' }).concurrency).toBe(1);
+    expect(loadConfig({ ...VALID, HIVE_GIT_HOST: 'Git.Example.com:8443' }).gitHost).toBe('git.example.com:8443');
+  });
+
+  it('starts with every sandbox limit the environment schema accepts, at both ends of its range, and both refuse one beyond', () => {
+    const staging = () => structuredClone(parse(readFileSync(join(REPO_ROOT, 'Pulumi.staging.yaml'), 'utf8')).config[ENVIRONMENT_CONFIG_KEY]);
+    const names = Object.keys(SANDBOX_LIMIT_BOUNDS) as Array<keyof typeof SANDBOX_LIMIT_BOUNDS>;
+    const schemaLimits = (pick: (bounds: { min: number; max: number }) => number) => {
+      const raw = staging();
+      raw.sandbox.limits = Object.fromEntries(names.map((name) => [name, pick(SANDBOX_LIMIT_BOUNDS[name])]));
+      return parseEnvironment('staging', raw).sandbox!.limits;
+    };
+    for (const pick of [(b: { min: number }) => b.min, (b: { max: number }) => b.max]) {
+      const limits = schemaLimits(pick);
+      const env = Object.fromEntries(Object.entries(limits).map(([name, value]) => [AGENT_SANDBOX_ENV[name as keyof typeof limits], String(value)]));
+      expect(loadConfig({ ...VALID, ...env }).commandLimits).toEqual(limits);
+    }
+    for (const name of names) {
+      for (const beyond of [SANDBOX_LIMIT_BOUNDS[name].min - 1, SANDBOX_LIMIT_BOUNDS[name].max + 1]) {
+        const raw = staging();
+        raw.sandbox.limits = { [name]: beyond };
+        expect(() => parseEnvironment('staging', raw), `${name} ${beyond}`).toThrow(`sandbox.limits.${name}`);
+        expect(() => loadConfig({ ...VALID, [AGENT_SANDBOX_ENV[name]]: String(beyond) })).toThrow(AGENT_SANDBOX_ENV[name]);
+      }
+    }
   });
 
   it('hides a password in REDIS_URL from its messages', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,5 +70,22 @@ describe('the workspace refuses every known escape', () => {
     await ws.writeFile('real.txt', 'inside');
     symlinkSync(join(ws.root, 'real.txt'), join(ws.root, 'alias.txt'));
     expect(await ws.readFile('alias.txt')).toBe('inside');
+  });
+});
+
+describe('a workspace whose directory is swapped', () => {
+  it('refuses a symlink in place of the directory at ensure()', async () => {
+    symlinkSync(join(base, 'ws-evil'), join(base, 'linked'));
+    await expect(Workspace.create(join(base, 'linked'))).rejects.toThrow("the task's directory was replaced (it is a symlink)");
+  });
+
+  it('notices a swap in verify() and removes nothing through the link', async () => {
+    await ws.writeFile('mine.txt', 'mine');
+    await ws.verify();
+    renameSync(join(base, 'ws'), join(base, 'ws-moved'));
+    symlinkSync(join(base, 'ws-evil'), join(base, 'ws'));
+    await expect(ws.verify()).rejects.toThrow("the task's directory was replaced (it is a symlink)");
+    await expect(ws.remove()).rejects.toThrow('not removed');
+    expect(readFileSync(join(base, 'ws-evil', 'loot.txt'), 'utf8')).toBe(SECRET);
   });
 });

@@ -19,6 +19,10 @@ export interface SandboxSettings {
   readonly gitToken?: string;
   /** HTTPS token for pushes; without it a task asking to push fails before its first turn. */
   readonly gitPushToken?: string;
+  /** `host[:port]` the tokens are for; a repository elsewhere gets none. Unset: no token is ever sent. */
+  readonly gitHost?: string;
+  /** Takes a task directory the sandbox could not remove (it was restarting), to remove once it answers again. */
+  readonly leftBehind: (name: string) => void;
 }
 
 /** Time for the sandbox's own git steps (clone, diff, push): the same as one command. */
@@ -39,7 +43,7 @@ export class SandboxTask {
   /** The same directory for the agent's file tools, shared with the sandbox through the group. */
   readonly workspace: Workspace;
   private baseCommit?: string;
-  private prepared = false;
+  private answered = false;
 
   constructor(
     private readonly settings: SandboxSettings,
@@ -48,20 +52,59 @@ export class SandboxTask {
     this.workspace = Workspace.at(join(taskRoot(workspaceDir), this.name), DEFAULT_WORKSPACE_LIMITS, { groupShared: true });
   }
 
-  /** Makes the directory and checks out payload.repo; answers why the task cannot start, for its result. */
+  /**
+   * The sandbox made the directory for this task: it answered after the task
+   * began, so losing it later happened during this task's own requests.
+   */
+  get prepared(): boolean {
+    return this.answered;
+  }
+
+  /**
+   * Makes the directory, pins it for the file tools (before any command could
+   * swap it) and checks out payload.repo; answers why the task cannot start, for its result.
+   */
   async prepare(payload: TaskPayload): Promise<string | undefined> {
-    if (payload.push && !this.settings.gitPushToken) return `payload.push: this environment grants no push token (${ENV.gitPushToken} is not set); leave out push to get a patch only`;
+    if (payload.push && payload.repo) {
+      const problem = this.pushProblem(payload.repo.url);
+      if (problem) return `payload.push: ${problem}; leave out push to get a patch only`;
+    }
     await this.settings.client.prepare(this.name);
-    this.prepared = true;
+    this.answered = true;
+    await this.workspace.ensure();
     if (!payload.repo) return undefined;
     try {
-      const { commit } = await this.settings.client.clone(this.name, payload.repo.url, payload.repo.ref, this.settings.gitToken, gitTimeoutMs(this.settings.limits));
+      const token = this.onGitHost(payload.repo.url) ? this.settings.gitToken : undefined;
+      const { commit } = await this.settings.client.clone(this.name, payload.repo.url, payload.repo.ref, token, gitTimeoutMs(this.settings.limits));
       this.baseCommit = commit;
       return undefined;
     } catch (error) {
       if (error instanceof SandboxUnavailableError) throw error;
       return `payload.repo: ${(error as Error).message}`;
     }
+  }
+
+  /** Why this task may not push to `url`, if it may not. */
+  private pushProblem(url: string): string | undefined {
+    if (!this.settings.gitPushToken) return `this environment grants no push token (${ENV.gitPushToken} is not set)`;
+    if (!this.settings.gitHost) return `the push token is for no host (${ENV.gitHost} is not set)`;
+    if (!this.onGitHost(url)) return `the push token is for ${this.settings.gitHost} (${ENV.gitHost}), not for ${new URL(url).host}`;
+    return undefined;
+  }
+
+  /**
+   * Whether `url` is on the git host the tokens are for: the same host name and
+   * port (a URL without a port has its scheme's). Any other URL a client names
+   * gets no token, or a task could send the token to a host of its choosing.
+   */
+  private onGitHost(url: string): boolean {
+    const gitHost = this.settings.gitHost;
+    if (!gitHost) return false;
+    const target = new URL(url);
+    const schemePort = { 'https:': '443', 'http:': '80' }[target.protocol];
+    if (schemePort === undefined) return false;
+    const [host, port = schemePort] = gitHost.split(':');
+    return target.hostname === host && (target.port || schemePort) === port;
   }
 
   /** The task's `run_command` tool; `spent` carries the budget over from a checkpoint. */
@@ -77,6 +120,12 @@ export class SandboxTask {
    */
   async deliver(payload: TaskPayload, result: TaskResult): Promise<TaskResult> {
     if (!payload.repo || !this.baseCommit || result.status === 'canceled') return result;
+    // The sandbox finds the directory by name: a symlink a command put there would be diffed and pushed instead.
+    const replaced = await this.workspace.verify().then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (replaced) return { status: 'failed', reason: 'workspace', output: { ...result.output, error: replaced } };
     const { client, limits } = this.settings;
     const failed = (error: string, output: Partial<TaskOutput>): TaskResult => ({ status: 'failed', reason: 'repository', output: { ...result.output, ...output, error } });
     let diff;
@@ -112,8 +161,14 @@ export class SandboxTask {
 
   /** Removes the directory through the sandbox (it owns what the commands made), then whatever the agent left. */
   async close(): Promise<void> {
-    if (this.prepared) await this.settings.client.cleanup(this.name);
-    await this.workspace.remove();
+    try {
+      if (this.answered) await this.settings.client.cleanup(this.name);
+    } catch (error) {
+      if (error instanceof SandboxUnavailableError) this.settings.leftBehind(this.name);
+      throw error;
+    } finally {
+      await this.workspace.remove();
+    }
   }
 }
 

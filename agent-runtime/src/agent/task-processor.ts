@@ -96,7 +96,7 @@ export class TaskProcessor {
       await this.breaker.recordSuccess();
       return next;
     } catch (error) {
-      return this.stopped(task, error, context.signal, logger);
+      return this.stopped(task, error, context.signal, logger, sandboxTask?.prepared ?? false);
     } finally {
       await (sandboxTask ? sandboxTask.close() : workspace.remove()).catch((error) => logger.warn('workspace not removed', { error: (error as Error).message }));
     }
@@ -142,8 +142,14 @@ export class TaskProcessor {
     return { canceled };
   }
 
-  /** A run that ended without a result: lost, or given back for another agent. Anything else is rethrown. */
-  private async stopped(task: Task, error: unknown, signal: AbortSignal, logger: Logger): Promise<Delivery[]> {
+  /**
+   * A run that ended without a result: lost, or given back for another agent.
+   * Anything else is rethrown. `sandboxAnswered`: the sandbox answered this
+   * task, so losing it later happened under the task's own requests (its
+   * commands may have killed it) and the delivery counts, or a task that kills
+   * every sandbox would go round forever.
+   */
+  private async stopped(task: Task, error: unknown, signal: AbortSignal, logger: Logger, sandboxAnswered: boolean): Promise<Delivery[]> {
     const lost = error instanceof TaskLostError || signal.reason instanceof TaskLostError;
     if (lost) {
       logger.warn(LOST_EVENT);
@@ -154,9 +160,10 @@ export class TaskProcessor {
     // Redis refused a step (out of memory under noeviction, a replica during failover): not the task's fault.
     const redisRefused = error instanceof ReplyError;
     if (!unavailable && !sandboxDown && !redisRefused && !signal.aborted) throw error;
-    const reason: ReleaseReason = unavailable ? 'llm_unavailable' : sandboxDown ? 'sandbox_unavailable' : redisRefused ? 'redis' : 'shutdown';
+    const sandboxLost = sandboxDown && sandboxAnswered && !signal.aborted;
+    const reason: ReleaseReason = unavailable ? 'llm_unavailable' : sandboxLost ? 'sandbox_lost' : sandboxDown ? 'sandbox_unavailable' : redisRefused ? 'redis' : 'shutdown';
     if (unavailable) await this.breaker.recordOutage();
-    await this.queue.release([task.entryId], this.options.claimIdleMs);
+    await this.queue.release([task.entryId], this.options.claimIdleMs, sandboxLost);
     this.metrics.tasksReleased.inc({ role: this.options.role, reason });
     logger.warn('task released for another delivery', { reason, error: (error as Error).message });
     return [];

@@ -8,6 +8,7 @@ import { SandboxUnavailableError } from '../sandbox/sandbox-unavailable-error';
 import { CommandReport, CommandSession, RUN_COMMAND_TOOL } from '../tools/command-session';
 import { FILE_TOOLS, FileToolbox } from '../tools/file-tools';
 import { Workspace } from '../tools/workspace';
+import { WorkspaceReplacedError } from '../tools/workspace-replaced-error';
 import { LlmRequestError, LlmUnavailableError } from './llm-errors';
 import { TaskCheckpoint } from './task-checkpoint';
 
@@ -76,10 +77,18 @@ export class TaskRunner {
     const messages: MessageParam[] = resume ? [...resume.messages] : [{ role: 'user', content: userPrompt(task) }];
     let turns = resume?.turns ?? 0;
     let text = resume?.text ?? '';
-    const finish = async (status: TaskResult['status'], error?: string, reason?: FailureReason): Promise<TaskResult> => ({
+    // A replaced directory is not read again: what is there now is not the task's.
+    const finish = async (status: TaskResult['status'], error?: string, reason?: FailureReason, files = true): Promise<TaskResult> => ({
       status,
       reason,
-      output: { text, ...(await this.writtenFiles(toolbox)), usage, turns, ...(commands ? { commands: commands.usage } : {}), ...(error ? { error } : {}) } satisfies TaskOutput,
+      output: {
+        text,
+        ...(files ? await this.writtenFiles(toolbox) : { files: {} }),
+        usage,
+        turns,
+        ...(commands ? { commands: commands.usage } : {}),
+        ...(error ? { error } : {}),
+      } satisfies TaskOutput,
     });
     if (await hooks.canceled?.()) return finish('canceled', CANCELED);
 
@@ -109,7 +118,13 @@ export class TaskRunner {
         case 'stop_sequence':
           return finish('succeeded');
         case 'tool_use':
-          messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, commands, logger, signal) });
+          try {
+            messages.push({ role: 'user', content: await this.runTools(response.content, toolbox, commands, logger, signal) });
+          } catch (error) {
+            if (!(error instanceof WorkspaceReplacedError)) throw error;
+            logger.warn('task directory replaced by a command; task stopped', { error: error.message });
+            return finish('failed', error.message, 'workspace', false);
+          }
           break;
         case 'pause_turn':
           // A long server-side turn was paused; sending the conversation back resumes it.
@@ -172,15 +187,18 @@ export class TaskRunner {
     for (const block of content) {
       if (block.type !== 'tool_use') continue;
       const input = (block.input ?? {}) as Record<string, unknown>;
+      const command = block.name === RUN_COMMAND_TOOL.name && commands;
       try {
-        const output = block.name === RUN_COMMAND_TOOL.name && commands ? await commands.run(input, signal) : await toolbox.run(block.name, input);
+        const output = command ? await commands.run(input, signal) : await toolbox.run(block.name, input);
         results.push({ type: 'tool_result', tool_use_id: block.id, content: output });
       } catch (error) {
         // The sandbox is gone or the task was stopped mid-command: the task is given back, not the model's problem.
-        if (error instanceof SandboxUnavailableError || signal.aborted) throw error;
+        if (error instanceof SandboxUnavailableError || error instanceof WorkspaceReplacedError || signal.aborted) throw error;
         logger.warn('tool failed', { tool: block.name, error: (error as Error).message });
         results.push({ type: 'tool_result', tool_use_id: block.id, content: (error as Error).message, is_error: true });
       }
+      // A command may have swapped the directory for a symlink (e.g. to /proc/self): no file tool may run after that.
+      if (command) await toolbox.workspace.verify();
     }
     return results;
   }

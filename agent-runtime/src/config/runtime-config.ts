@@ -1,4 +1,4 @@
-import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT, STABLE_TRACK, trackNameProblem } from '../contract';
+import { AgentRole, AGENT_ROLES, DEFAULT_WORKSPACE_DIR, ENV, HEALTH_PORT, isAgentRole, METRICS_PORT, SANDBOX_LIMIT_BOUNDS, STABLE_TRACK, trackNameProblem } from '../contract';
 import { LogLevel } from '../log/logger';
 import { ConfigError } from './config-error';
 import { parseFleetTracks, RoleTrack } from './fleet-tracks';
@@ -66,6 +66,11 @@ export interface RuntimeConfig {
   readonly gitToken?: string;
   /** HTTPS token for pushes (HIVE_GIT_PUSH_TOKEN); without it no task may push. */
   readonly gitPushToken?: string;
+  /**
+   * `host[:port]` the git tokens are for (HIVE_GIT_HOST), lowercase; a task
+   * whose repository is elsewhere gets no token. Unset: no token is ever sent.
+   */
+  readonly gitHost?: string;
 }
 
 /** Per-task limits of `run_command` and of the patch (README: "Agents that run code"). */
@@ -80,6 +85,22 @@ export interface CommandLimits {
   readonly commandOutputBytes: number;
   /** Largest patch a result carries (HIVE_MAX_PATCH_BYTES). @default 1 MiB */
   readonly maxPatchBytes: number;
+}
+
+/** HIVE_GIT_HOST: compared with the host of a repository's URL, so it is a host name or address and an optional port, nothing else. */
+function gitHost(env: Env): string | undefined {
+  const raw = env[ENV.gitHost];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/i.test(raw)) {
+    throw new ConfigError(`Expected \`${ENV.gitHost}\` to be host[:port] of the git host, such as github.com or git.internal:8443, got \`${raw}\``);
+  }
+  return raw.toLowerCase();
+}
+
+/** One of the sandbox limits, within the range the environment schema shares. */
+function limit(env: Env, name: keyof typeof SANDBOX_LIMIT_BOUNDS, fallback: number): number {
+  const { min, max } = SANDBOX_LIMIT_BOUNDS[name];
+  return integer(env, ENV[name], fallback, min, max);
 }
 
 /** The values that must never leave the process: logs and results redact them. */
@@ -133,17 +154,22 @@ export function loadConfig(env: Env): RuntimeConfig {
     logLevel: logLevel(env),
     sandboxSocket: env[ENV.sandboxSocket] || undefined,
     commandLimits: {
-      maxCommands: integer(env, ENV.maxCommands, 50, 0, 10_000),
-      maxCommandSeconds: integer(env, ENV.maxCommandSeconds, 900, 1, 24 * 3600),
-      commandTimeoutSeconds: integer(env, ENV.commandTimeoutSeconds, 300, 1, 6 * 3600),
-      commandOutputBytes: integer(env, ENV.commandOutputBytes, 32 * 1024, 256, 16 * 1024 * 1024),
-      maxPatchBytes: integer(env, ENV.maxPatchBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxCommands: limit(env, 'maxCommands', 50),
+      maxCommandSeconds: limit(env, 'maxCommandSeconds', 900),
+      commandTimeoutSeconds: limit(env, 'commandTimeoutSeconds', 300),
+      commandOutputBytes: limit(env, 'commandOutputBytes', 32 * 1024),
+      maxPatchBytes: limit(env, 'maxPatchBytes', 1024 * 1024),
     },
     gitToken: env[ENV.gitToken] || undefined,
     gitPushToken: env[ENV.gitPushToken] || undefined,
+    gitHost: gitHost(env),
   };
   if (config.sandboxSocket !== undefined && !config.sandboxSocket.startsWith('/')) {
     throw new ConfigError(`Expected \`${ENV.sandboxSocket}\` to be an absolute path, got \`${config.sandboxSocket}\``);
+  }
+  // Tasks of one agent share the sandbox's uid: a command could read another task's directory and its git token in flight.
+  if (config.sandboxSocket !== undefined && config.concurrency > 1) {
+    throw new ConfigError(`Expected \`${ENV.concurrency}\` to be 1 with \`${ENV.sandboxSocket}\` set (one task per sandbox), got \`${config.concurrency}\``);
   }
   if (config.breakerMaxOpenMs < config.breakerOpenMs) {
     throw new ConfigError(`Expected \`${ENV.breakerMaxOpenMs}\` (${config.breakerMaxOpenMs}) to be >= \`${ENV.breakerOpenMs}\` (${config.breakerOpenMs})`);

@@ -9,7 +9,7 @@ const ORCHESTRATOR_FAULTS = ['redis', 'crash_reclaimed', 'dead_letter', 'lost'] 
 export type OrchestratorFault = (typeof ORCHESTRATOR_FAULTS)[number];
 
 /** Why a task was given back without counting a delivery. */
-const RELEASE_REASONS = ['llm_unavailable', 'sandbox_unavailable', 'shutdown', 'redis'] as const;
+const RELEASE_REASONS = ['llm_unavailable', 'sandbox_unavailable', 'sandbox_lost', 'shutdown', 'redis'] as const;
 export type ReleaseReason = (typeof RELEASE_REASONS)[number];
 
 /** Tasks wait milliseconds when agents are free and minutes when they are not. */

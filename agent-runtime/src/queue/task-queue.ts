@@ -120,10 +120,13 @@ export class TaskQueue {
     return (await this.commands.hiveRenew(this.stream, this.group, this.consumer, ...entryIds)) as string[];
   }
 
-  /** Gives entries back without counting the delivery; the next reclaim round of any agent takes them. */
-  async release(entryIds: readonly string[], idleMs: number): Promise<number> {
+  /**
+   * Gives entries back at once; the next reclaim round of any agent takes them.
+   * The delivery is not counted unless `counted` (the task broke what it ran on).
+   */
+  async release(entryIds: readonly string[], idleMs: number, counted = false): Promise<number> {
     if (entryIds.length === 0) return 0;
-    return Number(await this.commands.hiveRelease(this.stream, this.group, this.consumer, idleMs, ...entryIds));
+    return Number(await this.commands.hiveRelease(this.stream, this.group, this.consumer, idleMs, counted ? 1 : 0, ...entryIds));
   }
 
   /** Whether the task already has its result (its entry is then acknowledged), else its checkpoint. */

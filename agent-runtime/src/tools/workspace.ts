@@ -1,7 +1,8 @@
-import { mkdir, open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rm } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PathOutsideWorkspaceError } from './path-outside-workspace-error';
+import { WorkspaceReplacedError } from './workspace-replaced-error';
 
 /** Limits on what a task may keep in its workspace. */
 export interface WorkspaceLimits {
@@ -23,6 +24,8 @@ export interface WorkspaceAccess {
 
 const PRIVATE: WorkspaceAccess = { groupShared: false };
 
+const GONE = 'it is gone';
+
 /**
  * A per-task directory that file tools cannot leave. Every path is resolved
  * through the real path of its longest existing ancestor and checked with
@@ -34,6 +37,11 @@ const PRIVATE: WorkspaceAccess = { groupShared: false };
 export class Workspace {
   /** Real path of the workspace root, once it exists. */
   private realRoot?: string;
+  /**
+   * The root directory's identity when it was made: a group-shared task root
+   * lets a command rename the directory and put a symlink in its place.
+   */
+  private identity?: { dev: number; ino: number };
 
   private readonly fileMode: number;
   private readonly dirMode: number;
@@ -65,12 +73,32 @@ export class Workspace {
     return this.realRoot;
   }
 
+  /** Makes the directory and pins it: a symlink in its place is refused, and later checks compare with what was found now. */
   async ensure(): Promise<string> {
     if (this.realRoot === undefined) {
       await mkdir(this.dir, { recursive: true, mode: this.dirMode });
+      const found = await lstat(this.dir);
+      if (!found.isDirectory()) throw new WorkspaceReplacedError(this.dir, found.isSymbolicLink() ? 'it is a symlink' : 'it is not a directory');
       this.realRoot = await realpath(this.dir);
+      this.identity = { dev: found.dev, ino: found.ino };
     }
     return this.realRoot;
+  }
+
+  /** Throws WorkspaceReplacedError unless the workspace's path is still the directory ensure() made (not a symlink, same device and inode). */
+  async verify(): Promise<void> {
+    const problem = await this.replaced();
+    if (problem) throw new WorkspaceReplacedError(this.dir, problem);
+  }
+
+  /** Why the path no longer is the pinned directory, if it is not (undefined before ensure()). */
+  private async replaced(): Promise<string | undefined> {
+    if (this.identity === undefined) return undefined;
+    const found = await lstat(this.dir).catch(() => undefined);
+    if (!found) return GONE;
+    if (found.isSymbolicLink()) return 'it is a symlink';
+    if (!found.isDirectory() || found.dev !== this.identity.dev || found.ino !== this.identity.ino) return 'another file is in its place';
+    return undefined;
   }
 
   /** The absolute, real location of a relative path inside the workspace. */
@@ -102,12 +130,19 @@ export class Workspace {
     return (await this.readBytes(path)).toString('utf8');
   }
 
+  /** Reads through O_NOFOLLOW, so a symlink swapped in after the check is not followed. */
   async readBytes(path: string): Promise<Buffer> {
     const file = await this.resolve(path);
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error(`'${path}' is not a file`);
-    if (info.size > this.limits.maxFileBytes) throw new Error(`'${path}' is ${info.size} bytes; the limit is ${this.limits.maxFileBytes}`);
-    return readFile(file);
+    // O_NONBLOCK: a FIFO a command put there must not hang the agent; it is refused as not a file.
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new Error(`'${path}' is not a file`);
+      if (info.size > this.limits.maxFileBytes) throw new Error(`'${path}' is ${info.size} bytes; the limit is ${this.limits.maxFileBytes}`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Writes through O_NOFOLLOW, so a symlink swapped in after the check is not followed. */
@@ -148,10 +183,16 @@ export class Workspace {
     return found.sort();
   }
 
+  /** Removes the directory, unless something else took its place: that is never followed. */
   async remove(): Promise<void> {
     if (this.realRoot === undefined) return;
-    await rm(this.realRoot, { recursive: true, force: true });
+    const replaced = await this.replaced();
+    const root = this.realRoot;
     this.realRoot = undefined;
+    this.identity = undefined;
+    if (replaced === GONE) return; // the sandbox removed it (with what took its place)
+    if (replaced) throw new WorkspaceReplacedError(this.dir, `${replaced}; not removed`);
+    await rm(root, { recursive: true, force: true });
   }
 
   private assertInside(requested: string, candidate: string): void {

@@ -72,7 +72,7 @@ export class AgentDeployment extends Construct {
 
     const workspace = { name: 'workspace', mountPath: DEFAULT_WORKSPACE_DIR, sizeLimit: props.sandbox?.workspaceSize ?? '2Gi' };
     const scratch = scratchVolumes([workspace, { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
-    const sidecar = props.sandbox ? sandboxSidecar({ image: props.sandbox.image, resources: props.sandbox.resources, limits: props.sandbox.limits, workspace }) : undefined;
+    const sidecar = props.sandbox ? sandboxSidecar({ ...props.sandbox, workspace }) : undefined;
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,

@@ -34,6 +34,7 @@ export const AGENT_SANDBOX_ENV = {
   socket: ENV.sandboxSocket,
   gitToken: ENV.gitToken,
   gitPushToken: ENV.gitPushToken,
+  gitHost: ENV.gitHost,
   maxCommands: ENV.maxCommands,
   maxCommandSeconds: ENV.maxCommandSeconds,
   commandTimeoutSeconds: ENV.commandTimeoutSeconds,
@@ -74,6 +75,8 @@ export interface SandboxSidecarProps {
   readonly workspace: ScratchMount;
   /** Per-task command limits, for the agent; those left out take the runtime's defaults. */
   readonly limits: SandboxLimits;
+  /** `host:port` of the git host, the only one the agent sends a git token to. @default none: no token is ever sent */
+  readonly gitHost?: string;
 }
 
 /** What an agent Deployment needs to add a sandbox: the sidecar's props, and how large the shared workspace must be. */
@@ -89,7 +92,7 @@ export interface SandboxSidecar {
   readonly volumes: k8s.Volume[];
   /** Added to the agent container: the socket directory. */
   readonly agentVolumeMounts: k8s.VolumeMount[];
-  /** Added to the agent container: the socket, the limits and the git tokens. */
+  /** Added to the agent container: the socket, the limits, the git tokens and their host. */
   readonly agentEnv: k8s.EnvVar[];
 }
 
@@ -146,6 +149,7 @@ export function sandboxSidecar(props: SandboxSidecarProps): SandboxSidecar {
       // Optional keys: public repositories need no token, and pushing needs its own grant.
       { name: AGENT_SANDBOX_ENV.gitToken, valueFrom: optionalSecret(SECRETS.git.key) },
       { name: AGENT_SANDBOX_ENV.gitPushToken, valueFrom: optionalSecret(SECRETS.gitPush.key) },
+      ...(props.gitHost ? [{ name: AGENT_SANDBOX_ENV.gitHost, value: props.gitHost }] : []),
     ],
   };
 }
