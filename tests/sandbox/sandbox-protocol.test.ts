@@ -1,25 +1,9 @@
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { taskRoot } from '../../agent-runtime/src/sandbox/task-directories';
 import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
-import { leftovers } from '../support/sandbox-process';
-import { AGENT_ID } from '../support/sandbox-users';
+import { ask, makeTaskRoot } from '../support/sandbox-requests';
 
 const hive = useSandboxHive();
-
-/** One raw request line, as any client of the socket could send it. */
-function ask(socketPath: string, line: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath, () => socket.write(`${line}\n`));
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('end', () => resolve(JSON.parse(answer) as Record<string, unknown>));
-    socket.on('error', reject);
-  });
-}
 
 describe('the sandbox socket', () => {
   it('answers a clear error naming the field for every bad request, and keeps serving', async () => {
@@ -46,17 +30,13 @@ describe('the sandbox socket', () => {
 
   it('kills the running commands when it is stopped, answering them first', async () => {
     const sandbox = await hive.startSandbox();
-    // The task root as the agent makes it.
-    const root = taskRoot(hive.volumes.workspace);
-    mkdirSync(root);
-    chownSync(root, AGENT_ID, AGENT_ID);
-    chmodSync(root, 0o2730);
+    makeTaskRoot(hive.volumes.workspace);
     expect(await ask(hive.volumes.socket, '{"op":"prepare","task":"t1"}')).toEqual({ ok: true });
     const running = ask(hive.volumes.socket, '{"op":"run","task":"t1","command":"sleep 4343","timeoutMs":600000,"outputBytes":100}');
-    await waitFor(() => leftovers().some((cmdline) => cmdline.includes('sleep 4343')), 5_000, 'the command to run');
+    await waitFor(() => sandbox.leftovers().some((cmdline) => cmdline.includes('sleep 4343')), 5_000, 'the command to run');
 
     await sandbox.stop();
     expect(await running).toMatchObject({ ok: true, exitCode: null, signal: 'SIGKILL', timedOut: false });
-    expect(leftovers().filter((cmdline) => cmdline.includes('sleep 4343'))).toEqual([]);
+    expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4343'))).toEqual([]);
   });
 });
