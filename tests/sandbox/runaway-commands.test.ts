@@ -14,8 +14,9 @@ describe('commands that run away', () => {
       // The bomb hits the process cap; the sleep keeps the command alive until its timeout.
       'bomb() { bomb | bomb & }; bomb; sleep 60',
       'while :; do :; done',
-      // A new session escapes the group kill; the run marker finds it.
-      "setsid sh -c 'sleep 3171' > /dev/null 2>&1 < /dev/null & echo detached",
+      // A new session escapes the group kill, and a cleared environment any mark a command's processes could carry.
+      // (It gets the time to clear it before the command ends.)
+      "setsid sh -c 'sleep 3171' > /dev/null 2>&1 < /dev/null & setsid env -i sleep 3172 > /dev/null 2>&1 < /dev/null & sleep 0.5; echo detached",
     ];
     const seen: Array<{ content: string; is_error?: boolean }> = [];
     await hive.api((request: RecordedRequest) => {

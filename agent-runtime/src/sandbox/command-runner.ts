@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CommandResponse } from './sandbox-protocol';
-import { RUN_MARKER, killStrays } from './stray-processes';
+import { killUserProcesses } from './user-processes';
 
 /** One process the sandbox starts: a model's command or one of its own git steps. */
 export interface CommandSpec {
@@ -34,22 +33,24 @@ const DRAIN_MS = 2_000;
 
 /**
  * Runs processes in their own session and process group. When the process
- * exits or its time is up, the whole group is killed, then any process that
- * carries the run's marker but left the group: nothing a command started
- * outlives its response.
+ * exits or its time is up, the whole group is killed, then every other
+ * process of the sandbox's uid (one that left the group): nothing a command
+ * started outlives its response. Relies on the sandbox serving one task, and
+ * so one process, at a time.
  */
 export class CommandRunner {
-  private readonly serverId = randomBytes(6).toString('hex');
-  private runs = 0;
-
   constructor(private readonly uid: number = process.getuid?.() ?? 0) {}
 
+  /** Kills every process of the sandbox's uid but the server and its ancestors. */
+  sweep(): Promise<number> {
+    return killUserProcesses(this.uid);
+  }
+
   async run(spec: CommandSpec): Promise<CommandOutcome> {
-    const marker = `${this.serverId}-${++this.runs}`;
     const started = Date.now();
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       cwd: spec.cwd,
-      env: { ...spec.env, [RUN_MARKER]: marker },
+      env: spec.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', spec.fd3 === undefined ? 'ignore' : 'pipe'],
     });
@@ -67,7 +68,7 @@ export class CommandRunner {
     };
     const stop = () => {
       killGroup();
-      void killStrays(marker, this.uid);
+      void this.sweep();
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -81,7 +82,7 @@ export class CommandRunner {
     clearTimeout(timer);
     spec.signal?.removeEventListener('abort', stop);
     killGroup();
-    await killStrays(marker, this.uid);
+    await this.sweep();
     const streams = await Promise.race([Promise.all([stdout.done, stderr.done]), new Promise((r) => setTimeout(r, DRAIN_MS))]);
     if (streams === undefined) {
       child.stdout!.destroy();

@@ -12,8 +12,10 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
  * The sandbox sidecar's socket server: one JSON request per connection, one
- * JSON response line, then close. Lifecycle: `start()` once, `close()` any
- * number of times.
+ * JSON response line, then close. It serves one task at a time (the agent
+ * runs at concurrency 1), so every process of its uid but its own belongs to
+ * that task: after every command, and before every git step, they are all
+ * killed. Lifecycle: `start()` once, `close()` any number of times.
  */
 export class SandboxServer {
   private readonly server: Server;
@@ -37,6 +39,8 @@ export class SandboxServer {
   async start(): Promise<void> {
     if (this.started) throw new Error('SandboxServer.start() was already called');
     this.started = true;
+    // Every process of the server's uid but its own is killed after each command: as root that would be the container's.
+    if (process.getuid?.() === 0) throw new Error('the sandbox must not run as root: it kills every other process of its uid after each command');
     // A socket file left by a previous server would make listen fail.
     await rm(this.config.socketPath, { force: true });
     await new Promise<void>((resolve, reject) => {
@@ -111,9 +115,11 @@ export class SandboxServer {
       case 'ping':
         return { ok: true };
       case 'prepare':
+        await this.runner.sweep();
         await this.tasks.prepare(request.task);
         return { ok: true };
       case 'cleanup':
+        await this.runner.sweep();
         await this.tasks.remove(request.task);
         return { ok: true };
       case 'run': {
@@ -131,12 +137,16 @@ export class SandboxServer {
         return { ok: true, exitCode, signal, timedOut, stdout, stderr, stdoutTruncated, stderrTruncated, durationMs };
       }
       case 'clone':
+        // Nothing a command left may watch a git process that holds a token (its /proc/<pid>/fd/3, its environment).
+        await this.runner.sweep();
         return { ok: true, commit: await this.git.clone(await this.tasks.existing(request.task), request.url, request.ref, request.token, request.timeoutMs) };
       case 'diff': {
+        await this.runner.sweep();
         const { patch, ...rest } = await this.git.diff(await this.tasks.existing(request.task), request.base, request.maxBytes, request.timeoutMs);
         return { ok: true, ...rest, ...(patch ? { patchBase64: patch.toString('base64') } : {}) };
       }
       case 'push':
+        await this.runner.sweep();
         return { ok: true, commit: await this.git.push(await this.tasks.existing(request.task), request.url, request.branch, request.base, request.message, request.token, request.timeoutMs) };
     }
   }
