@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
@@ -38,5 +39,19 @@ describe('the sandbox socket', () => {
     await sandbox.stop();
     expect(await running).toMatchObject({ ok: true, exitCode: null, signal: 'SIGKILL', timedOut: false });
     expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4343'))).toEqual([]);
+  });
+
+  it('kills a command whose client hung up before it started', async () => {
+    const sandbox = await hive.startSandbox();
+    makeTaskRoot(hive.volumes.workspace);
+    expect(await ask(hive.volumes.socket, { op: 'prepare', task: 't1' })).toEqual({ ok: true });
+    const client = connect(hive.volumes.socket, () => {
+      client.write(`${JSON.stringify({ op: 'run', task: 't1', command: 'sleep 4545', timeoutMs: 600_000, outputBytes: 100 })}\n`);
+      client.destroy();
+    });
+    // Time for the command to start, if it is going to.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await ask(hive.volumes.socket, { op: 'ping' })).toEqual({ ok: true });
+    expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4545'))).toEqual([]);
   });
 });

@@ -75,6 +75,8 @@ export class CommandRunner {
       stop();
     }, spec.timeoutMs);
     spec.signal?.addEventListener('abort', stop, { once: true });
+    // An abort that came before the listener fires no event.
+    if (spec.signal?.aborted) stop();
     const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
