@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
@@ -39,6 +41,29 @@ describe('the sandbox socket', () => {
     await sandbox.stop();
     expect(await running).toMatchObject({ ok: true, exitCode: null, signal: 'SIGKILL', timedOut: false });
     expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4343'))).toEqual([]);
+  });
+
+  it('takes its socket back from a command that moved it and listens at its path: the next request reaches the server, the impostor nothing', async () => {
+    const sandbox = await hive.startSandbox();
+    const socket = hive.volumes.socket;
+    const task = join(makeTaskRoot(hive.volumes.workspace), 't1');
+    const seen = join(task, 'impostor-saw');
+    // It answers like the server would and, started without env, carries no trace of the command it came from.
+    const impostor = `require('net').createServer((c) => c.on('data', (d) => { require('fs').appendFileSync('${seen}', d); c.end('{"ok":true}\\n'); })).listen('${socket}', () => require('fs').writeFileSync('listening', ''))`;
+    const script = `eval(Buffer.from('${Buffer.from(impostor).toString('base64')}', 'base64').toString())`;
+    expect(await ask(socket, { op: 'prepare', task: 't1' })).toEqual({ ok: true });
+    const planted = await ask(socket, {
+      op: 'run',
+      task: 't1',
+      command: `mv ${socket} ${socket}.moved && setsid env -i ${process.execPath} -e "${script}" </dev/null >/dev/null 2>&1 & while [ ! -e listening ]; do sleep 0.05; done; echo planted`,
+      timeoutMs: 10_000,
+      outputBytes: 1000,
+    });
+    expect(planted).toMatchObject({ ok: true, exitCode: 0, stdout: 'planted\n' });
+
+    expect(await ask(socket, { op: 'run', task: 't1', command: 'echo served by the sandbox', timeoutMs: 10_000, outputBytes: 1000 })).toMatchObject({ ok: true, exitCode: 0, stdout: 'served by the sandbox\n' });
+    expect(existsSync(seen)).toBe(false);
+    expect(sandbox.logs.some((l) => l.event === 'the socket was replaced; removed the impostor and listening again')).toBe(true);
   });
 
   it('kills a command whose client hung up before it started', async () => {

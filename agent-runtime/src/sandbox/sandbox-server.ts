@@ -1,8 +1,8 @@
-import { chmod, rm } from 'node:fs/promises';
-import { createServer, Server, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { Logger } from '../log/logger';
 import { CommandRunner } from './command-runner';
 import { GitOperations } from './git-operations';
+import { GuardedSocket } from './guarded-socket';
 import { parseSandboxRequest, SandboxRequest, SandboxRequestError, SandboxResponse } from './sandbox-protocol';
 import { SandboxConfig } from './sandbox-config';
 import { TaskDirectories, taskRoot } from './task-directories';
@@ -15,10 +15,11 @@ const MAX_REQUEST_BYTES = 512 * 1024;
  * JSON response line, then close. It serves one task at a time (the agent
  * runs at concurrency 1), so every process of its uid but its own belongs to
  * that task: after every command, and before every git step, they are all
- * killed. Lifecycle: `start()` once, `close()` any number of times.
+ * killed, and the socket is taken back if a command replaced it. Lifecycle:
+ * `start()` once, `close()` any number of times.
  */
 export class SandboxServer {
-  private readonly server: Server;
+  private readonly socket: GuardedSocket;
   private readonly runner = new CommandRunner();
   private readonly git: GitOperations;
   private readonly tasks: TaskDirectories;
@@ -33,7 +34,7 @@ export class SandboxServer {
   ) {
     this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv, caFile: config.gitCaFile });
     this.tasks = new TaskDirectories(taskRoot(config.workspaceDir));
-    this.server = createServer((socket) => this.serve(socket));
+    this.socket = new GuardedSocket(config.socketPath, (socket) => this.serve(socket));
   }
 
   async start(): Promise<void> {
@@ -41,22 +42,16 @@ export class SandboxServer {
     this.started = true;
     // Every process of the server's uid but its own is killed after each command: as root that would be the container's.
     if (process.getuid?.() === 0) throw new Error('the sandbox must not run as root: it kills every other process of its uid after each command');
-    // A socket file left by a previous server would make listen fail.
-    await rm(this.config.socketPath, { force: true });
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.config.socketPath, () => resolve());
-    });
-    // The agent connects through the shared group.
-    await chmod(this.config.socketPath, 0o660);
+    await this.socket.listen();
   }
 
   /** Stops listening and kills every running command; resolves when their answers are out. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+    this.closing ??= (async () => {
+      const closed = this.socket.close();
       for (const connection of this.connections) connection.abort();
-    });
+      await closed;
+    })();
     return this.closing;
   }
 
@@ -107,6 +102,18 @@ export class SandboxServer {
     } catch (error) {
       this.logger.warn('request failed', { op: request.op, error: (error as Error).message });
       return { ok: false, error: (error as Error).message };
+    } finally {
+      await this.restoreSocket();
+    }
+  }
+
+  /** Before the answer goes out, so the agent's next request (maybe carrying a token) reaches this server. */
+  private async restoreSocket(): Promise<void> {
+    if (this.closing) return;
+    try {
+      if (await this.socket.restore()) this.logger.warn('the socket was replaced; removed the impostor and listening again', { socket: this.socket.path });
+    } catch (error) {
+      this.logger.error('cannot take the socket back', { socket: this.socket.path, error: (error as Error).message });
     }
   }
 
