@@ -6,6 +6,7 @@ import { GuardedSocket } from './guarded-socket';
 import { parseSandboxRequest, SandboxRequest, SandboxRequestError, SandboxResponse } from './sandbox-protocol';
 import { SandboxConfig } from './sandbox-config';
 import { TaskDirectories, taskRoot } from './task-directories';
+import { TaskScratch } from './task-scratch';
 
 /** A request line larger than this is refused (a command is at most 256 KiB). */
 const MAX_REQUEST_BYTES = 512 * 1024;
@@ -23,6 +24,7 @@ export class SandboxServer {
   private readonly runner = new CommandRunner();
   private readonly git: GitOperations;
   private readonly tasks: TaskDirectories;
+  private readonly scratch: TaskScratch;
   /** One per open connection: aborting it kills that connection's command. */
   private readonly connections = new Set<AbortController>();
   private started = false;
@@ -34,6 +36,7 @@ export class SandboxServer {
   ) {
     this.git = new GitOperations(this.runner, { baseEnv: config.baseEnv, caFile: config.gitCaFile });
     this.tasks = new TaskDirectories(taskRoot(config.workspaceDir));
+    this.scratch = new TaskScratch(config.baseEnv);
     this.socket = new GuardedSocket(config.socketPath, (socket) => this.serve(socket));
   }
 
@@ -42,6 +45,7 @@ export class SandboxServer {
     this.started = true;
     // Every process of the server's uid but its own is killed after each command: as root that would be the container's.
     if (process.getuid?.() === 0) throw new Error('the sandbox must not run as root: it kills every other process of its uid after each command');
+    await this.scratch.clear();
     await this.socket.listen();
   }
 
@@ -124,10 +128,12 @@ export class SandboxServer {
       case 'prepare':
         await this.runner.sweep();
         await this.tasks.prepare(request.task);
+        await this.scratch.prepare(request.task);
         return { ok: true };
       case 'cleanup':
         await this.runner.sweep();
         await this.tasks.remove(request.task);
+        await this.scratch.remove(request.task);
         return { ok: true };
       case 'run': {
         const cwd = await this.tasks.existing(request.task);
@@ -135,7 +141,7 @@ export class SandboxServer {
           // prlimit caps the processes of the sandbox's user for this command and all it starts.
           argv: ['prlimit', `--nproc=${this.config.maxProcesses}`, '--', 'sh', '-c', request.command],
           cwd,
-          env: this.config.baseEnv,
+          env: { ...this.config.baseEnv, ...(await this.scratch.dirs(request.task)) },
           timeoutMs: request.timeoutMs,
           outputBytes: request.outputBytes,
           signal: hungUp,
