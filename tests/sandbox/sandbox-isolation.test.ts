@@ -12,8 +12,8 @@ const hive = useSandboxHive();
 const API_KEY = 'sk-ant-test-key-0123456789';
 const REDIS_PASSWORD = 'redis-pass-for-isolation-77';
 const GIT_TOKEN = 'git-token-for-isolation-31';
-/** The variables a command may see: the server's four, its run marker, and what sh sets itself. */
-const ALLOWED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'HIVE_SANDBOX_RUN', 'PWD', 'OLDPWD', 'SHLVL', '_'];
+/** The variables a command may see: the server's four (HOME and TMPDIR its task's), and what sh sets itself. */
+const ALLOWED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'PWD', 'OLDPWD', 'SHLVL', '_'];
 
 describe('a command that reaches for what is not its own', () => {
   it("cannot read the agent's environment, the API key, the Redis password, the git token or another task's directory", async () => {
