@@ -34,14 +34,14 @@ const DRAIN_MS = 2_000;
 /**
  * Runs processes in their own session and process group. When the process
  * exits or its time is up, the whole group is killed, then every other
- * process of the sandbox's uid (one that left the group): nothing a command
+ * process the commands started (one that left the group): nothing a command
  * started outlives its response. Relies on the sandbox serving one task, and
- * so one process, at a time.
+ * so running one process, at a time.
  */
 export class CommandRunner {
   constructor(private readonly uid: number = process.getuid?.() ?? 0) {}
 
-  /** Kills every process of the sandbox's uid but the server and its ancestors. */
+  /** Kills every process of the sandbox's uid that a command started (user-processes.ts). */
   sweep(): Promise<number> {
     return killUserProcesses(this.uid);
   }

@@ -14,9 +14,9 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 /**
  * The sandbox sidecar's socket server: one JSON request per connection, one
  * JSON response line, then close. It serves one task at a time (the agent
- * runs at concurrency 1), so every process of its uid but its own belongs to
- * that task: after every command, and before every git step, they are all
- * killed, and the socket is taken back if a command replaced it. Lifecycle:
+ * runs at concurrency 1), so every process a command started belongs to that
+ * task: after every command, and before every git step, they are all killed,
+ * and the socket is taken back if a command replaced it. Lifecycle:
  * `start()` once, `close()` any number of times.
  */
 export class SandboxServer {
@@ -43,8 +43,8 @@ export class SandboxServer {
   async start(): Promise<void> {
     if (this.started) throw new Error('SandboxServer.start() was already called');
     this.started = true;
-    // Every process of the server's uid but its own is killed after each command: as root that would be the container's.
-    if (process.getuid?.() === 0) throw new Error('the sandbox must not run as root: it kills every other process of its uid after each command');
+    // Commands run as the server's uid, and the sweep after each one kills processes of that uid: never root's.
+    if (process.getuid?.() === 0) throw new Error('the sandbox must not run as root: the commands run as its uid (the pod runs it as 10002)');
     await this.scratch.clear();
     await this.socket.listen();
   }
