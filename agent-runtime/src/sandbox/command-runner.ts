@@ -66,10 +66,8 @@ export class CommandRunner {
         // The group is empty already.
       }
     };
-    const stop = () => {
-      killGroup();
-      void this.sweep();
-    };
+    // The process's exit follows, and the sweep after it: one sweep, awaited, so none still runs when the next command starts.
+    const stop = killGroup;
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
