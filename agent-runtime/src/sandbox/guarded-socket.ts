@@ -12,6 +12,8 @@ import { createServer, Server, Socket } from 'node:net';
 export class GuardedSocket {
   private server?: Server;
   private bound?: { dev: number; ino: number };
+  /** The last check, settled or not. */
+  private checked: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -33,8 +35,17 @@ export class GuardedSocket {
     this.bound = { dev, ino };
   }
 
-  /** Answers whether the path had to be taken back. */
-  async restore(): Promise<boolean> {
+  /**
+   * Answers whether the path had to be taken back. Requests end concurrently: each check waits for the one before
+   * (two could both find an impostor and listen twice), then looks at the path itself.
+   */
+  restore(): Promise<boolean> {
+    const check = this.checked.then(() => this.takeBack());
+    this.checked = check.catch(() => undefined);
+    return check;
+  }
+
+  private async takeBack(): Promise<boolean> {
     const info = await lstat(this.path).catch(() => undefined);
     if (info && this.bound && info.dev === this.bound.dev && info.ino === this.bound.ino) return false;
     // Closing the moved server unlinks the path it was bound to (libuv does), so close it before listening anew.
