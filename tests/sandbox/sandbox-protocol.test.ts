@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
 import { ask, makeTaskRoot } from '../support/sandbox-requests';
+import { SANDBOX_ID } from '../support/sandbox-users';
 
 const hive = useSandboxHive();
 
@@ -78,5 +80,19 @@ describe('the sandbox socket', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await ask(hive.volumes.socket, { op: 'ping' })).toEqual({ ok: true });
     expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4545'))).toEqual([]);
+  });
+
+  it('spares, when it kills what a command left, a process of its uid entered into its PID namespace from outside, as an exec probe is', async () => {
+    const sandbox = await hive.startSandbox();
+    makeTaskRoot(hive.volumes.workspace);
+    const probe = spawn('nsenter', ['--target', String(sandbox.pid), '--pid', '--', 'setpriv', '--reuid', String(SANDBOX_ID), '--regid', String(SANDBOX_ID), '--clear-groups', 'sleep', '4747'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => sandbox.leftovers().some((cmdline) => cmdline.includes('sleep 4747')), 5_000, 'the probe to run');
+      expect(await ask(hive.volumes.socket, { op: 'prepare', task: 't1' })).toEqual({ ok: true });
+      expect(await ask(hive.volumes.socket, { op: 'run', task: 't1', command: 'setsid sleep 4848 </dev/null >/dev/null 2>&1 & sleep 0.2', timeoutMs: 10_000, outputBytes: 100 })).toMatchObject({ ok: true, exitCode: 0 });
+      expect(sandbox.leftovers()).toEqual(['sleep 4747 ']);
+    } finally {
+      probe.kill('SIGKILL');
+    }
   });
 });

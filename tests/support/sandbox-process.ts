@@ -26,7 +26,6 @@ export class SandboxProcess {
   readonly logs: AgentLogLine[] = [];
   stderr = '';
   private partial = '';
-  /** The server's PID as the tests see it, once it listens. */
   private serverPid = 0;
   /** The server's PID namespace (`pid:[inode]`): the processes it can see. */
   private namespace = '';
@@ -66,6 +65,11 @@ export class SandboxProcess {
     sandbox.serverPid = server;
     sandbox.namespace = readlinkSync(`/proc/${server}/ns/pid`);
     return sandbox;
+  }
+
+  /** The server's PID as the tests see it, once it listens. */
+  get pid(): number {
+    return this.serverPid;
   }
 
   /** SIGTERM to the server (it kills its running commands), then SIGKILL if it is still there after 3 s. */
