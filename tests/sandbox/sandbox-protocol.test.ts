@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/agent-process';
 import { useSandboxHive } from '../support/sandbox-fixture';
 import { ask, makeTaskRoot } from '../support/sandbox-requests';
+import { SANDBOX_ENTRY_POINT } from '../support/sandbox-process';
 import { SANDBOX_ID } from '../support/sandbox-users';
 
 const hive = useSandboxHive();
@@ -94,5 +95,16 @@ describe('the sandbox socket', () => {
     } finally {
       probe.kill('SIGKILL');
     }
+  });
+
+  it('refuses to start as root, whose processes its sweep would kill', () => {
+    const started = spawnSync(process.execPath, [SANDBOX_ENTRY_POINT], {
+      env: { PATH: process.env.PATH, HIVE_SANDBOX_SOCKET: hive.volumes.socket, HIVE_WORKSPACE_DIR: hive.volumes.workspace },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(started.status).not.toBe(0);
+    expect(started.stdout + started.stderr).toContain('the sandbox must not run as root');
+    expect(existsSync(hive.volumes.socket)).toBe(false);
   });
 });
