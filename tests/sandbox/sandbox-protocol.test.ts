@@ -107,4 +107,17 @@ describe('the sandbox socket', () => {
     expect(started.stdout + started.stderr).toContain('the sandbox must not run as root');
     expect(existsSync(hive.volumes.socket)).toBe(false);
   });
+
+  it("lets the current task's command run on while another (a dead run's) task is cleaned up", async () => {
+    const sandbox = await hive.startSandbox();
+    makeTaskRoot(hive.volumes.workspace);
+    expect(await ask(hive.volumes.socket, { op: 'prepare', task: 'dead-run' })).toEqual({ ok: true });
+    expect(await ask(hive.volumes.socket, { op: 'prepare', task: 'current' })).toEqual({ ok: true });
+    const running = ask(hive.volumes.socket, { op: 'run', task: 'current', command: 'sleep 4949; echo survived', timeoutMs: 20_000, outputBytes: 100 });
+    await waitFor(() => sandbox.leftovers().some((cmdline) => cmdline.includes('sleep 4949')), 5_000, 'the command to run');
+    expect(await ask(hive.volumes.socket, { op: 'cleanup', task: 'dead-run' })).toEqual({ ok: true });
+    expect(sandbox.leftovers().filter((cmdline) => cmdline.includes('sleep 4949'))).toHaveLength(2);
+    expect(await ask(hive.volumes.socket, { op: 'cleanup', task: 'current' })).toEqual({ ok: true });
+    expect(await running).toMatchObject({ ok: true, signal: 'SIGKILL' });
+  });
 });

@@ -25,6 +25,8 @@ export class SandboxServer {
   private readonly git: GitOperations;
   private readonly tasks: TaskDirectories;
   private readonly scratch: TaskScratch;
+  /** The task prepared last and not cleaned up yet: the one the sandbox serves. */
+  private currentTask?: string;
   /** One per open connection: aborting it kills that connection's command. */
   private readonly connections = new Set<AbortController>();
   private started = false;
@@ -129,9 +131,13 @@ export class SandboxServer {
         await this.runner.sweep();
         await this.tasks.prepare(request.task);
         await this.scratch.prepare(request.task);
+        this.currentTask = request.task;
         return { ok: true };
       case 'cleanup':
-        await this.runner.sweep();
+        // An agent that restarted removes its dead tasks' directories, maybe while its new task runs a command: their
+        // processes died after their last command, and the current task's must live on.
+        if (this.currentTask === undefined || this.currentTask === request.task) await this.runner.sweep();
+        if (this.currentTask === request.task) this.currentTask = undefined;
         await this.tasks.remove(request.task);
         await this.scratch.remove(request.task);
         return { ok: true };
