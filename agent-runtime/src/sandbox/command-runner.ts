@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CommandResponse } from './sandbox-protocol';
-import { RUN_MARKER, killStrays } from './stray-processes';
+import { killUserProcesses } from './user-processes';
 
 /** One process the sandbox starts: a model's command or one of its own git steps. */
 export interface CommandSpec {
@@ -34,22 +33,24 @@ const DRAIN_MS = 2_000;
 
 /**
  * Runs processes in their own session and process group. When the process
- * exits or its time is up, the whole group is killed, then any process that
- * carries the run's marker but left the group: nothing a command started
- * outlives its response.
+ * exits or its time is up, the whole group is killed, then every other
+ * process the commands started (one that left the group): nothing a command
+ * started outlives its response. Relies on the sandbox serving one task, and
+ * so running one process, at a time.
  */
 export class CommandRunner {
-  private readonly serverId = randomBytes(6).toString('hex');
-  private runs = 0;
-
   constructor(private readonly uid: number = process.getuid?.() ?? 0) {}
 
+  /** Kills every process of the sandbox's uid that a command started (user-processes.ts). */
+  sweep(): Promise<number> {
+    return killUserProcesses(this.uid);
+  }
+
   async run(spec: CommandSpec): Promise<CommandOutcome> {
-    const marker = `${this.serverId}-${++this.runs}`;
     const started = Date.now();
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       cwd: spec.cwd,
-      env: { ...spec.env, [RUN_MARKER]: marker },
+      env: spec.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', spec.fd3 === undefined ? 'ignore' : 'pipe'],
     });
@@ -65,15 +66,15 @@ export class CommandRunner {
         // The group is empty already.
       }
     };
-    const stop = () => {
-      killGroup();
-      void killStrays(marker, this.uid);
-    };
+    // The process's exit follows, and the sweep after it: one sweep, awaited, so none still runs when the next command starts.
+    const stop = killGroup;
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
     }, spec.timeoutMs);
     spec.signal?.addEventListener('abort', stop, { once: true });
+    // An abort that came before the listener fires no event.
+    if (spec.signal?.aborted) stop();
     const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -81,7 +82,7 @@ export class CommandRunner {
     clearTimeout(timer);
     spec.signal?.removeEventListener('abort', stop);
     killGroup();
-    await killStrays(marker, this.uid);
+    await this.sweep();
     const streams = await Promise.race([Promise.all([stdout.done, stderr.done]), new Promise((r) => setTimeout(r, DRAIN_MS))]);
     if (streams === undefined) {
       child.stdout!.destroy();

@@ -10,7 +10,10 @@ export interface SandboxConfig {
   readonly workspaceDir: string;
   /** Processes the sandbox's user may have while a command runs: what stops a fork bomb (HIVE_SANDBOX_MAX_PROCESSES). @default 512 */
   readonly maxProcesses: number;
-  /** The environment every command and git step gets; nothing else of the server's is passed on. */
+  /**
+   * The base of every command's and git step's environment; nothing else of the server's is passed on. HOME and
+   * TMPDIR are the server's own: a command gets its task's directories below them, a git step empty ones.
+   */
   readonly baseEnv: Readonly<{ PATH: string; HOME: string; LANG: string; TMPDIR: string }>;
   /** CA bundle for the git host (GIT_SSL_CAINFO), for the clone and the push only. @default the system's */
   readonly gitCaFile?: string;
