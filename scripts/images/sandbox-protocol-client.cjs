@@ -36,7 +36,8 @@ function request(body) {
         reject(new Error(`the answer is not JSON: ${lines[0]}`));
       }
     });
-    connection.end(`${JSON.stringify(body)}\n`);
+    // Write, not end: a client that ends its side is one that hung up, whose command the server kills.
+    connection.write(`${JSON.stringify(body)}\n`);
   });
 }
 

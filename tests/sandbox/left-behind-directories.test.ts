@@ -16,7 +16,7 @@ describe('a task directory the sandbox could not remove', () => {
       // Build output only the sandbox's uid may remove, as a build's own files often are.
       if (turnOf(request) === 1) return toolUse('run_command', { command: 'mkdir -p build/cache && echo built > build/cache/out && chmod 700 build' });
       // The sandbox dies after the last command: the task's cleanup cannot reach it.
-      sandbox!.process.kill('SIGKILL');
+      sandbox!.kill();
       return text('done');
     });
     sandbox = await hive.startSandbox();

@@ -72,6 +72,11 @@ export class SandboxProcess {
     return this.serverPid;
   }
 
+  /** SIGKILL to the server, as an OOM kill or a failed liveness probe ends the container; its namespace's init then exits. */
+  kill(): void {
+    process.kill(this.serverPid, 'SIGKILL');
+  }
+
   /** SIGTERM to the server (it kills its running commands), then SIGKILL if it is still there after 3 s. */
   async stop(): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;

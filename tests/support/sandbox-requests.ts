@@ -3,14 +3,11 @@ import { connect } from 'node:net';
 import { taskRoot } from '../../agent-runtime/src/sandbox/task-directories';
 import { AGENT_ID } from './sandbox-users';
 
-/**
- * One raw request line, as any client of the socket could send it; the answer, or an error after `timeoutMs`.
- * `halfClose`: the client ends its side after the line, as a one-request client may.
- */
-export function ask(socketPath: string, request: string | Record<string, unknown>, timeoutMs = 10_000, halfClose = false): Promise<Record<string, unknown>> {
+/** One raw request line, as any client of the socket could send it; the answer, or an error after `timeoutMs`. */
+export function ask(socketPath: string, request: string | Record<string, unknown>, timeoutMs = 10_000): Promise<Record<string, unknown>> {
   const line = typeof request === 'string' ? request : JSON.stringify(request);
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath, () => (halfClose ? socket.end(`${line}\n`) : socket.write(`${line}\n`)));
+    const socket = connect(socketPath, () => socket.write(`${line}\n`));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer to ${line.slice(0, 80)} within ${timeoutMs} ms`));

@@ -2,7 +2,14 @@ import { execFileSync } from 'node:child_process';
 
 /** The uids and gids of the pod: the agent container, and the sandbox with the agent's group as a supplementary group. */
 export const AGENT_ID = 10001;
-export const SANDBOX_ID = 10002;
+/**
+ * The sandbox's uid: the pod's 10002 in the first test worker, 20002 in the second.
+ * The process cap (RLIMIT_NPROC) counts every process of a uid on the machine, so two
+ * test files' sandboxes of one uid would share it: a fork bomb in one would make the
+ * other's commands fail to fork (as pods of one node do; README: what remains).
+ */
+const WORKER = Number(process.env.VITEST_POOL_ID ?? 1);
+export const SANDBOX_ID = WORKER === 1 ? 10002 : WORKER * 10000 + 2;
 
 /**
  * Makes the two users the pod runs as, if they are missing, so the agent and
@@ -15,9 +22,10 @@ export function ensureSandboxUsers(): void {
   }
   ensure('group', AGENT_ID, () => execFileSync('groupadd', ['-g', String(AGENT_ID), 'hive-agent']));
   ensure('passwd', AGENT_ID, () => execFileSync('useradd', ['-u', String(AGENT_ID), '-g', String(AGENT_ID), '-M', '-N', '-s', '/usr/sbin/nologin', 'hive-agent']));
-  ensure('group', SANDBOX_ID, () => execFileSync('groupadd', ['-g', String(SANDBOX_ID), 'hive-sandbox']));
+  const name = SANDBOX_ID === 10002 ? 'hive-sandbox' : `hive-sandbox-${SANDBOX_ID}`;
+  ensure('group', SANDBOX_ID, () => execFileSync('groupadd', ['-g', String(SANDBOX_ID), name]));
   ensure('passwd', SANDBOX_ID, () =>
-    execFileSync('useradd', ['-u', String(SANDBOX_ID), '-g', String(SANDBOX_ID), '-G', String(AGENT_ID), '-M', '-N', '-s', '/usr/sbin/nologin', 'hive-sandbox']),
+    execFileSync('useradd', ['-u', String(SANDBOX_ID), '-g', String(SANDBOX_ID), '-G', String(AGENT_ID), '-M', '-N', '-s', '/usr/sbin/nologin', name]),
   );
 }
 

@@ -23,8 +23,7 @@ export class GuardedSocket {
   async listen(): Promise<void> {
     // A socket file left by a previous server (or put there by a command) would make listen fail.
     await rm(this.path, { recursive: true, force: true });
-    // Half-open: a client may end its side after its request (one request per connection) and still read the answer.
-    const server = createServer({ allowHalfOpen: true }, this.onConnection);
+    const server = createServer(this.onConnection);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.path, () => resolve());

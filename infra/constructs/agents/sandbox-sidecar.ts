@@ -50,7 +50,7 @@ export const AGENT_SANDBOX_ENV = {
 export const SANDBOX_PING_COMMAND = [
   'node',
   '-e',
-  "const s = require('node:net').connect(process.env.HIVE_SANDBOX_SOCKET); let a = ''; s.on('data', (d) => (a += d)); s.on('error', () => process.exit(1)); s.on('close', () => { try { process.exit(JSON.parse(a).ok === true ? 0 : 1); } catch { process.exit(1); } }); s.end(JSON.stringify({ op: 'ping' }) + '\\n');",
+  "const s = require('node:net').connect(process.env.HIVE_SANDBOX_SOCKET); let a = ''; s.on('data', (d) => (a += d)); s.on('error', () => process.exit(1)); s.on('close', () => { try { process.exit(JSON.parse(a).ok === true ? 0 : 1); } catch { process.exit(1); } }); s.write(JSON.stringify({ op: 'ping' }) + '\\n');",
 ];
 
 /**
