@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
-import { AGENT_UID } from '../../infra/constructs/agents/agent-deployment';
+import { AGENT_UID } from '../../infra/constructs/workload/runtime-pod';
 import { SANDBOX_COMMAND, SANDBOX_PING_COMMAND, SANDBOX_SOCKET, SANDBOX_UID, SANDBOX_WAIT_FOR_AGENT_COMMAND } from '../../infra/constructs/agents/sandbox-sidecar';
 import { Environment } from '../../infra/environment/environment-schema';
 import { loadEnvironment } from '../../infra/environment/stack-files';

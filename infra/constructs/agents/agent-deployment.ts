@@ -5,16 +5,13 @@ import { ResourceSpec } from '../../environment/environment-schema';
 import { containerResources } from '../workload/container-resources';
 import { healthProbes } from '../workload/http-probes';
 import { agentLabels, agentSelectorLabels } from '../workload/labels';
-import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { restrictedContainerSecurity, scratchVolumes } from '../workload/pod-security';
+import { AGENT_UID, runtimePod } from '../workload/runtime-pod';
 import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
 import { spreadOverNodes, surgeOneAtATime } from '../workload/scaled-out';
-import { CONFIG_CHECKSUM_ANNOTATION } from './runtime-config';
 import { SandboxOptions, sandboxSidecar } from './sandbox-sidecar';
 import { SECRETS } from './secret-names';
-
-/** The UID/GID the agent images run as (agent-runtime/Dockerfile.agent-base). */
-export const AGENT_UID = 10001;
 
 /** `agent-<role>` for the stable track, `agent-<role>-<track>` for another: the name of every object of the track. */
 export function agentWorkloadName(role: AgentRole, track: string = STABLE_TRACK): string {
@@ -74,6 +71,7 @@ export class AgentDeployment extends Construct {
     const scratch = scratchVolumes([workspace, { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
     const sidecar = props.sandbox ? sandboxSidecar({ ...props.sandbox, workspace }) : undefined;
 
+    const pod = runtimePod({ labels, configChecksum: props.configChecksum, serviceAccountName: this.name, terminationGracePeriodSeconds: this.terminationGracePeriodSeconds });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,
       spec: {
@@ -82,12 +80,9 @@ export class AgentDeployment extends Construct {
         selector: { matchLabels: selector },
         strategy: props.scaling === 'singleton' ? { type: 'Recreate' } : surgeOneAtATime(),
         template: {
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: props.configChecksum } },
+          metadata: pod.metadata,
           spec: {
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurity(AGENT_UID),
-            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+            ...pod.spec,
             ...(props.scaling !== 'singleton' ? { topologySpreadConstraints: spreadOverNodes(selector) } : {}),
             volumes: [...scratch.volumes, ...(sidecar?.volumes ?? [])],
             containers: [

@@ -2,14 +2,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { BRIDGE_ENV, ENV } from '../../../agent-runtime/src/contract';
 import { BridgeSpec } from '../../environment/environment-schema';
-import { AGENT_UID } from '../agents/agent-deployment';
-import { CONFIG_CHECKSUM_ANNOTATION } from '../agents/runtime-config';
 import { SECRETS } from '../agents/secret-names';
 import { fillMissingRole, MetricsServiceMonitor } from '../monitoring/metrics-service-monitor';
 import { containerResources } from '../workload/container-resources';
 import { healthProbes } from '../workload/http-probes';
 import { hiveLabels, selectorLabels } from '../workload/labels';
-import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { restrictedContainerSecurity, scratchVolumes } from '../workload/pod-security';
+import { AGENT_UID, runtimePod } from '../workload/runtime-pod';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
 
 /** Name of the bridge's Deployment, Service, ServiceAccount and ServiceMonitor. */
@@ -58,6 +57,8 @@ export class HiveBridge extends Construct {
     // The bridge never calls the Kubernetes API: own account, no token.
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
 
+    // The base image, so the agents' user.
+    const pod = runtimePod({ labels, configChecksum: props.configChecksum, serviceAccountName: this.name, terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,
       spec: {
@@ -66,13 +67,9 @@ export class HiveBridge extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'Recreate' },
         template: {
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: props.configChecksum } },
+          metadata: pod.metadata,
           spec: {
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            // The base image, so the agents' user.
-            securityContext: restrictedPodSecurity(AGENT_UID),
-            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+            ...pod.spec,
             volumes: scratch.volumes,
             containers: [
               {

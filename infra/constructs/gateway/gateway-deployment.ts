@@ -2,13 +2,12 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ENV, GATEWAY_ENV, GATEWAY_PORT } from '../../../agent-runtime/src/contract';
 import { GatewaySpec, ResourceSpec } from '../../environment/environment-schema';
-import { AGENT_UID } from '../agents/agent-deployment';
-import { CONFIG_CHECKSUM_ANNOTATION } from '../agents/runtime-config';
 import { SECRETS } from '../agents/secret-names';
 import { containerResources } from '../workload/container-resources';
 import { healthProbes } from '../workload/http-probes';
 import { hiveLabels, selectorLabels } from '../workload/labels';
-import { restrictedContainerSecurity, restrictedPodSecurity, scratchVolumes } from '../workload/pod-security';
+import { restrictedContainerSecurity, scratchVolumes } from '../workload/pod-security';
+import { AGENT_UID, runtimePod } from '../workload/runtime-pod';
 import { PRE_STOP_SECONDS, preStopDelay } from '../workload/pre-stop';
 import { metricsServicePort, runtimeContainerPorts } from '../workload/runtime-ports';
 import { spreadOverNodes, surgeOneAtATime } from '../workload/scaled-out';
@@ -68,6 +67,8 @@ export class GatewayDeployment extends Construct {
     // With DATABASE_URL set the gateway writes nothing; /tmp is for what Node and its libraries may still put there.
     const scratch = scratchVolumes([{ name: 'tmp', mountPath: '/tmp', sizeLimit: '64Mi' }]);
 
+    // The same image as the agents, so the same user.
+    const pod = runtimePod({ labels, configChecksum: props.configChecksum, serviceAccountName: this.name, terminationGracePeriodSeconds: this.terminationGracePeriodSeconds });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata,
       spec: {
@@ -75,13 +76,9 @@ export class GatewayDeployment extends Construct {
         selector: { matchLabels: selector },
         strategy: surgeOneAtATime(),
         template: {
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: props.configChecksum } },
+          metadata: pod.metadata,
           spec: {
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            // The same image as the agents, so the same user.
-            securityContext: restrictedPodSecurity(AGENT_UID),
-            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+            ...pod.spec,
             topologySpreadConstraints: spreadOverNodes(selector),
             volumes: [
               ...scratch.volumes,
