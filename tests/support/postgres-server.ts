@@ -1,8 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchOnFreePort } from './free-port';
+import { spawnUntilReady } from './ready-process';
 
 const INSTALL = 'sudo apt-get install -y postgresql';
 
@@ -70,15 +71,6 @@ export class PostgresServer {
 
   private async launch(): Promise<void> {
     const [command, args] = asServerUser(postgresBin('postgres'), ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
-    const proc = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.process = proc;
-    let log = '';
-    proc.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const deadline = Date.now() + 15_000;
-    while (!log.includes('ready to accept connections')) {
-      if (proc.exitCode !== null) throw new Error(`postgres exited with ${proc.exitCode}: ${log}`);
-      if (Date.now() > deadline) throw new Error(`postgres did not start within 15 s: ${log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    this.process = await spawnUntilReady(command, args, { text: 'ready to accept connections', stream: 'stderr' });
   }
 }

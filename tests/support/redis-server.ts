@@ -1,9 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { launchOnFreePort } from './free-port';
+import { spawnUntilReady } from './ready-process';
 import { requireTool } from './system-tools';
 
 /**
@@ -71,21 +72,7 @@ export class RedisServer {
   }
 }
 
-/**
- * Starts a redis-server on loopback with `args` and resolves once it accepts
- * connections; rejects with its output when it exits first (a taken port says
- * "Address already in use", which `launchOnFreePort` retries on).
- */
+/** Starts a redis-server on loopback with `args`; resolves once it accepts connections. */
 export function spawnRedis(args: string[]): Promise<ChildProcess> {
-  const proc = spawn(requireTool('redis-server'), [...args, '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve(proc);
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-  });
+  return spawnUntilReady(requireTool('redis-server'), [...args, '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'no'], { text: 'Ready to accept connections', stream: 'stdout' });
 }
