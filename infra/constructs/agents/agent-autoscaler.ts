@@ -4,10 +4,11 @@ import { ScalableRole } from '../../../agent-runtime/src/contract';
 import { ADAPTER_METRICS } from '../monitoring/adapter-rules';
 import { agentLabels } from '../workload/labels';
 
-export interface AgentAutoscalerProps {
+/** What either engine (HPA or KEDA) scales a role's track on. */
+export interface AgentScalingProps {
   readonly namespace: string;
   readonly role: ScalableRole;
-  /** The role's track the Deployment serves: the backlog it scales on is that track's stream. */
+  /** The role's track the Deployment serves: its stream's backlog and its agents' busy slots. */
   readonly track: string;
   /** Name of the Deployment to scale. */
   readonly deploymentName: string;
@@ -19,6 +20,9 @@ export interface AgentAutoscalerProps {
   readonly busyRatioTarget: number;
   /** Seconds of low load before agents are removed; long, so busy agents are not stopped on a lull. */
   readonly scaleDownStabilizationSeconds: number;
+}
+
+export interface AgentAutoscalerProps extends AgentScalingProps {
   /** CPU utilization for the secondary metric. @default 80 */
   readonly cpuUtilizationPercent?: number;
 }

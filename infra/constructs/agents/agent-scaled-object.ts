@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
-import { consumerGroup, hiveKeys, METRICS, ScalableRole } from '../../../agent-runtime/src/contract';
+import { consumerGroup, hiveKeys, METRICS } from '../../../agent-runtime/src/contract';
 import { agentLabels } from '../workload/labels';
-import { agentScalingBehavior } from './agent-autoscaler';
+import { agentScalingBehavior, AgentScalingProps } from './agent-autoscaler';
 
 /** Where KEDA reaches the task streams. */
 export interface KedaRedis {
@@ -14,23 +14,10 @@ export interface KedaRedis {
   readonly authenticationName: string;
 }
 
-export interface AgentScaledObjectProps {
-  readonly namespace: string;
-  readonly role: ScalableRole;
-  /** The role's track the Deployment serves: its stream and its agents' busy slots. */
-  readonly track: string;
-  /** Name of the Deployment to scale; the ScaledObject takes the same. */
-  readonly deploymentName: string;
-  /** 0 lets KEDA stop the last agent after `cooldownPeriodSeconds` without work (architect and qa only). */
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
+/** The ScaledObject takes the Deployment's name; `minReplicas` 0 lets KEDA stop the last agent after `cooldownPeriodSeconds` without work (architect and qa only). */
+export interface AgentScaledObjectProps extends AgentScalingProps {
   /** Task slots per agent (HIVE_CONCURRENCY). */
   readonly concurrency: number;
-  /** Entries waiting for an agent, per agent, before another is added. */
-  readonly backlogPerAgent: number;
-  /** Busy share of task slots to aim for, in (0, 1]. */
-  readonly busyRatioTarget: number;
-  readonly scaleDownStabilizationSeconds: number;
   readonly redis: KedaRedis;
   /** Prometheus that the busy-slots trigger queries. */
   readonly prometheusUrl: string;

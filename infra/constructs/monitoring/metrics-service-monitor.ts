@@ -18,8 +18,6 @@ export interface MetricsServiceMonitorProps {
   readonly prometheusSelectorLabels: Readonly<Record<string, string>>;
   /** How every scraped series comes to carry a `role` (the dashboard groups by it). */
   readonly roleLabeling: Pick<Endpoint, 'relabelings' | 'metricRelabelings'>;
-  /** Scrape interval. @default '15s' */
-  readonly interval?: string;
 }
 
 /**
@@ -38,7 +36,7 @@ export class MetricsServiceMonitor extends Construct {
     const spec: IServiceMonitor['spec'] = {
       selector: { matchLabels: { ...props.serviceSelector } },
       namespaceSelector: { matchNames: [props.namespace] },
-      endpoints: [{ port: METRICS_PORT_NAME, path: METRICS_PATH, interval: props.interval ?? '15s', scheme: 'http', ...props.roleLabeling }],
+      endpoints: [{ port: METRICS_PORT_NAME, path: METRICS_PATH, interval: '15s', scheme: 'http', ...props.roleLabeling }],
     };
     new ApiObject(this, 'service-monitor', {
       apiVersion: 'monitoring.coreos.com/v1',
