@@ -75,9 +75,8 @@ export const ENV = {
 /**
  * Ranges of the per-task sandbox limits (README: "Agents that run code"). The
  * runtime refuses a value outside them at start and the environment schema at
- * synth, so a limit the schema takes never stops an agent. The upper bounds of
- * the per-request values are the sandbox protocol's (6 h per step, 64 MiB of
- * output or patch).
+ * synth, so a limit the schema takes never stops an agent. The sandbox
+ * protocol takes the per-request values up to the same upper bounds.
  */
 export const SANDBOX_LIMIT_BOUNDS = {
   maxCommands: { min: 1, max: 10_000 },

@@ -63,8 +63,10 @@ describe('repository tasks that cannot be served', () => {
     const output = result.output as typeof result.output & { patch?: string; patchBytes: number; patchOmitted: string };
     expect(result.status).toBe('failed');
     expect(output.patch).toBeUndefined();
-    expect(output.patchBytes).toBeGreaterThan(4096);
-    expect(output.error).toBe(`the patch is ${output.patchBytes} bytes, over HIVE_MAX_PATCH_BYTES (4096); it was left out, not cut`);
+    // The whole patch of the new file: git's header (7-digit index hashes in a repository this small) and 2,000 `+` lines of `seq` (8,893 bytes).
+    const patchBytes = 'diff --git a/numbers.txt b/numbers.txt\nnew file mode 100644\n'.length + `index ${'0'.repeat(7)}..${'0'.repeat(7)}\n`.length + '--- /dev/null\n+++ b/numbers.txt\n@@ -0,0 +1,2000 @@\n'.length + 2000 + 8893;
+    expect(output.patchBytes).toBe(patchBytes);
+    expect(output.error).toBe(`the patch is ${patchBytes} bytes, over HIVE_MAX_PATCH_BYTES (4096); it was left out, not cut`);
     expect(output.patchOmitted).toBe(output.error);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../agent-runtime/src/contract';
+import { waitFor } from '../support/agent-process';
 import { RecordedRequest, text, toolUse, turnOf } from '../support/fake-messages-api';
 import { enqueue, waitForResults } from '../support/hive-streams';
 import { useSandboxHive } from '../support/sandbox-fixture';
@@ -24,11 +25,7 @@ describe('a task whose command kills the sandbox', () => {
 
     // No sandbox yet: the task is given back, again and again, without counting; it runs once the sandbox answers.
     await enqueue(client, 'developer', 'task-waits-for-sandbox', { instructions: 'just answer' });
-    const deadline = Date.now() + 15_000;
-    while (released(await agent.metrics().catch(() => ''), 'sandbox_unavailable') < 3) {
-      if (Date.now() > deadline) throw new Error('the task was not given back three times');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitFor(async () => released(await agent.metrics().catch(() => ''), 'sandbox_unavailable') >= 3, 15_000, 'the task given back three times');
     let sandbox: SandboxProcess = await hive.startSandbox();
     const [waited] = await waitForResults(client, 1, 15_000);
     expect(waited.status, waited.output.error).toBe('succeeded');

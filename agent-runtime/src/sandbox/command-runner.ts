@@ -18,6 +18,12 @@ export interface CommandSpec {
   readonly fd3?: string;
   /** Kills the process group early (the client went away). */
   readonly signal?: AbortSignal;
+  /**
+   * After the process, kill every other process of the uid a command started.
+   * The sandbox's own git steps start nothing that leaves the group, and their
+   * request swept before them. @default true
+   */
+  readonly sweep?: boolean;
 }
 
 /** What the protocol answers for a command, and what the sandbox's own git steps need beside it. */
@@ -39,7 +45,7 @@ const DRAIN_MS = 2_000;
  * so running one process, at a time.
  */
 export class CommandRunner {
-  constructor(private readonly uid: number = process.getuid?.() ?? 0) {}
+  private readonly uid = process.getuid!();
 
   /** Kills every process of the sandbox's uid that a command started (user-processes.ts). */
   sweep(): Promise<number> {
@@ -67,37 +73,37 @@ export class CommandRunner {
       }
     };
     // The process's exit follows, and the sweep after it: one sweep, awaited, so none still runs when the next command starts.
-    const stop = killGroup;
     const timer = setTimeout(() => {
       timedOut = true;
-      stop();
+      killGroup();
     }, spec.timeoutMs);
-    spec.signal?.addEventListener('abort', stop, { once: true });
+    spec.signal?.addEventListener('abort', killGroup, { once: true });
     // An abort that came before the listener fires no event.
-    if (spec.signal?.aborted) stop();
+    if (spec.signal?.aborted) killGroup();
     const exit = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     clearTimeout(timer);
-    spec.signal?.removeEventListener('abort', stop);
+    spec.signal?.removeEventListener('abort', killGroup);
     killGroup();
-    await this.sweep();
+    if (spec.sweep !== false) await this.sweep();
     const streams = await Promise.race([Promise.all([stdout.done, stderr.done]), new Promise((r) => setTimeout(r, DRAIN_MS))]);
     if (streams === undefined) {
       child.stdout!.destroy();
       child.stderr!.destroy();
     }
     if (exit.error) throw new Error(`cannot start '${spec.argv[0]}': ${exit.error.message}`);
+    const stdoutRaw = stdout.bytes();
     return {
       exitCode: exit.code,
       signal: exit.signal,
       timedOut,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
+      stdout: stdoutRaw.toString('utf8'),
+      stderr: stderr.bytes().toString('utf8'),
       stdoutTruncated: stdout.truncated(),
       stderrTruncated: stderr.truncated(),
-      stdoutRaw: stdout.bytes(),
+      stdoutRaw,
       stdoutBytes: stdout.total(),
       durationMs: Date.now() - started,
     };
@@ -123,7 +129,6 @@ function capture(stream: Readable, limit: number) {
   return {
     done,
     bytes: () => Buffer.concat(chunks),
-    text: () => Buffer.concat(chunks).toString('utf8'),
     truncated: () => total > limit,
     total: () => total,
   };

@@ -131,6 +131,7 @@ export class GitOperations {
   private async git(scratch: StepScratch, cwd: string, args: string[], deadline: number, what: string, fd3?: string, outputBytes = 1024 * 1024): Promise<CommandOutcome> {
     const timeoutMs = Math.max(1, deadline - Date.now());
     const outcome = await this.runner.run({
+      sweep: false,
       argv: ['git', ...HARDENED, ...args],
       cwd,
       env: {

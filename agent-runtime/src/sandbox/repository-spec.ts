@@ -7,7 +7,7 @@
  */
 
 /** Transports the sandbox clones from: HTTPS (with the environment's token) and local paths (mirrors, tests). */
-export const REPOSITORY_PROTOCOLS = ['https:', 'http:', 'file:'] as const;
+const REPOSITORY_PROTOCOLS = ['https:', 'http:', 'file:'] as const;
 
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 

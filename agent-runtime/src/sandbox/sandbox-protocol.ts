@@ -1,3 +1,4 @@
+import { SANDBOX_LIMIT_BOUNDS } from '../contract';
 import { gitRefProblem, repositoryUrlProblem } from './repository-spec';
 
 /**
@@ -25,8 +26,6 @@ export type SandboxRequest =
   | ({ readonly op: 'push'; readonly url: string; readonly branch: string; readonly base: string; readonly message: string; readonly token: string; readonly timeoutMs: number } & TaskRequest)
   /** Removes the task's directory and everything in it. */
   | ({ readonly op: 'cleanup' } & TaskRequest);
-
-export type SandboxOp = SandboxRequest['op'];
 
 export interface CommandResponse {
   readonly ok: true;
@@ -73,9 +72,9 @@ export class SandboxRequestError extends Error {
 
 /** Task directory names are the agent's unguessable random names: no path, no dot. */
 export const TASK_NAME = /^[A-Za-z0-9_-]{1,128}$/;
-/** The longest a command may be given, and the most output per stream it may return. */
-export const MAX_TIMEOUT_MS = 6 * 3600_000;
-export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** The longest a command may be given, and the most output per stream (or patch) it may return: the agent's limits at their largest. */
+const MAX_TIMEOUT_MS = SANDBOX_LIMIT_BOUNDS.commandTimeoutSeconds.max * 1000;
+const MAX_OUTPUT_BYTES = Math.max(SANDBOX_LIMIT_BOUNDS.commandOutputBytes.max, SANDBOX_LIMIT_BOUNDS.maxPatchBytes.max);
 const MAX_COMMAND_CHARS = 256 * 1024;
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 

@@ -2,7 +2,7 @@ import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Below the workspace volume: the directory of the sandbox's task directories, made by the agent. */
-export const TASK_ROOT = 'tasks';
+const TASK_ROOT = 'tasks';
 
 /** Where task directories live for a workspace volume (both containers mount it at the same path). */
 export function taskRoot(workspaceDir: string): string {
@@ -27,7 +27,7 @@ export class TaskDirectories {
     return dir;
   }
 
-  async prepare(task: string): Promise<string> {
+  async prepare(task: string): Promise<void> {
     const dir = join(this.root, task);
     try {
       await mkdir(dir, { mode: 0o2770 });
@@ -37,7 +37,6 @@ export class TaskDirectories {
     }
     // mkdir applies the umask and may drop the setgid bit.
     await chmod(dir, 0o2770);
-    return dir;
   }
 
   async remove(task: string): Promise<void> {

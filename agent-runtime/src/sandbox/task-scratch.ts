@@ -32,12 +32,12 @@ export class TaskScratch {
   }
 
   /** Empty directories for `task`. A sandbox serves one task at a time: whatever is there belongs to an earlier one. */
-  async prepare(task: string): Promise<TaskScratchDirs> {
+  async prepare(task: string): Promise<void> {
     await this.clear();
-    return this.dirs(task);
+    await this.dirs(task);
   }
 
-  /** The task's directories, made if missing (a task directory made without `prepare`, as the image's smoke test does). */
+  /** The task's directories, made if missing (the sandbox restarted since the task's `prepare`, clearing them). */
   async dirs(task: string): Promise<TaskScratchDirs> {
     const dirs = { HOME: join(this.homeRoot, task), TMPDIR: join(this.tmpRoot, task) };
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })));

@@ -1,4 +1,5 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
+import { ENV } from '../contract';
 import { CommandLimits } from '../config/runtime-config';
 import { AgentMetrics, CommandOutcome } from '../metrics/agent-metrics';
 import { CommandUsage } from '../queue/task-result';
@@ -23,7 +24,6 @@ export interface CommandReport {
   readonly durationMs?: number;
 }
 
-const LIMIT_NAMES = { maxCommands: 'HIVE_MAX_COMMANDS', maxCommandSeconds: 'HIVE_MAX_COMMAND_SECONDS' } as const;
 
 /**
  * The `run_command` tool of one task: runs commands in the task's sandbox
@@ -74,7 +74,7 @@ export class CommandSession {
       this.refused++;
       this.record(command, 'refused');
       const spent = spentLimit === 'maxCommands' ? `${this.count} of ${maxCommands} commands` : `${this.usage.seconds} of ${maxCommandSeconds} command seconds`;
-      throw new Error(`command not run: this task's command budget is spent (${spent}, ${LIMIT_NAMES[spentLimit]}); finish with what you have`);
+      throw new Error(`command not run: this task's command budget is spent (${spent}, ${ENV[spentLimit]}); finish with what you have`);
     }
     const timeoutSeconds = Math.min(commandTimeoutSeconds, remainingSeconds);
     const cutByBudget = timeoutSeconds < commandTimeoutSeconds;
@@ -93,7 +93,7 @@ export class CommandSession {
     this.record(command, outcome, response.exitCode, response.durationMs);
     if (response.timedOut && cutByBudget) this.exhausted = 'maxCommandSeconds';
     const status = response.timedOut
-      ? `killed after ${timeoutSeconds} s: ${cutByBudget ? `the task's command time is spent (${LIMIT_NAMES.maxCommandSeconds})` : 'its timeout (HIVE_COMMAND_TIMEOUT_SECONDS)'}; every process it started was killed`
+      ? `killed after ${timeoutSeconds} s: ${cutByBudget ? `the task's command time is spent (${ENV.maxCommandSeconds})` : `its timeout (${ENV.commandTimeoutSeconds})`}; every process it started was killed`
       : response.exitCode === null
         ? `killed by signal ${response.signal}`
         : `exit code ${response.exitCode}`;

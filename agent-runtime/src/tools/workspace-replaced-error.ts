@@ -4,10 +4,7 @@
  * nothing is read, written or removed through what took its place.
  */
 export class WorkspaceReplacedError extends Error {
-  constructor(
-    readonly dir: string,
-    reason: string,
-  ) {
+  constructor(reason: string) {
     super(`the task's directory was replaced (${reason}): a command moved it; the task is stopped`);
     this.name = 'WorkspaceReplacedError';
   }

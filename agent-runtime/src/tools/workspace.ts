@@ -78,7 +78,7 @@ export class Workspace {
     if (this.realRoot === undefined) {
       await mkdir(this.dir, { recursive: true, mode: this.dirMode });
       const found = await lstat(this.dir);
-      if (!found.isDirectory()) throw new WorkspaceReplacedError(this.dir, found.isSymbolicLink() ? 'it is a symlink' : 'it is not a directory');
+      if (!found.isDirectory()) throw new WorkspaceReplacedError(found.isSymbolicLink() ? 'it is a symlink' : 'it is not a directory');
       this.realRoot = await realpath(this.dir);
       this.identity = { dev: found.dev, ino: found.ino };
     }
@@ -88,7 +88,7 @@ export class Workspace {
   /** Throws WorkspaceReplacedError unless the workspace's path is still the directory ensure() made (not a symlink, same device and inode). */
   async verify(): Promise<void> {
     const problem = await this.replaced();
-    if (problem) throw new WorkspaceReplacedError(this.dir, problem);
+    if (problem) throw new WorkspaceReplacedError(problem);
   }
 
   /** Why the path no longer is the pinned directory, if it is not (undefined before ensure()). */
@@ -191,7 +191,7 @@ export class Workspace {
     this.realRoot = undefined;
     this.identity = undefined;
     if (replaced === GONE) return; // the sandbox removed it (with what took its place)
-    if (replaced) throw new WorkspaceReplacedError(this.dir, `${replaced}; not removed`);
+    if (replaced) throw new WorkspaceReplacedError(`${replaced}; not removed`);
     await rm(root, { recursive: true, force: true });
   }
 
