@@ -145,8 +145,8 @@ export function hiveKeys(prefix: string = DEFAULT_KEY_PREFIX) {
     rolloutState: (role: AgentRole) => `${prefix}:rollout:${role}:state`,
     /** The role's count of placed tasks, per routing scope: the n of the next placement (README: "Tracks and routing"). */
     routeSequence: (role: AgentRole, scope: RoutingScope) => `${prefix}:rollout:${role}:sequence:${scope}`,
-    /** The track a task id was placed on, per routing scope, kept a while so a re-sent id lands there again. */
-    routeRecord: (role: AgentRole, scope: RoutingScope, taskId: string) => `${prefix}:route:${role}:${scope}:${taskId}`,
+    /** The track a task id was placed on (by the bridge, whose ids may come again), kept a while so a re-sent id lands there again. */
+    routeRecord: (role: AgentRole, taskId: string) => `${prefix}:route:${role}:${taskId}`,
     /** Held (with an expiry the running rollout renews) while a `hive rollout` of the role runs. */
     rolloutLock: (role: AgentRole) => `${prefix}:rollout:${role}:lock`,
     /** Entries the bridge took from its source list and has not routed yet (recovered at its start). */

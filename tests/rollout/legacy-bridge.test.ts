@@ -37,7 +37,7 @@ describe('the bridge from the old system’s queue', () => {
     const routed = await routedIds(redis, 'developer', ['stable', 'green'], LEGACY);
     // Each id went where the router recorded it, and the split is exact: within 2 % of 300.
     const ids = entries.map((_, i) => `t-${i}`);
-    const recorded = await Promise.all(ids.map((id) => redis.get(keys.routeRecord('developer', 'all', id))));
+    const recorded = await Promise.all(ids.map((id) => redis.get(keys.routeRecord('developer', id))));
     for (const [track, percent] of [['legacy', 50], ['stable', 30], ['green', 20]] as const) {
       expect(routed[track].sort()).toEqual(ids.filter((_, i) => recorded[i] === track).sort());
       expect(Math.abs(routed[track].length - (300 * percent) / 100)).toBeLessThanOrEqual(6);

@@ -64,7 +64,7 @@ describe('the track router', () => {
 
   /** The tracks of the ids, placed as concurrent producers would: all at once. */
   function tracksOf(router: TrackRouter, ids: readonly string[], scope: 'all' | 'fleet' = 'all', role: 'developer' | 'qa' = 'developer'): Promise<string[]> {
-    return Promise.all(ids.map((id) => (scope === 'fleet' ? router.fleetTrackFor(role, id) : router.trackFor(role, id))));
+    return Promise.all(ids.map((id) => (scope === 'fleet' ? router.fleetTrackFor(role) : router.trackFor(role, id))));
   }
 
   const uuids = (count: number) => Array.from({ length: count }, () => randomUUID());
@@ -94,7 +94,7 @@ describe('the track router', () => {
     expect(await tracksOf(router, ids)).toEqual(first);
     expect(await tracksOf(router, uuids(100))).toEqual(Array(100).fill('stable'));
     expect(await enqueued()).toEqual(before);
-    const ttl = await client.ttl(keys.routeRecord('developer', 'all', ids[0]));
+    const ttl = await client.ttl(keys.routeRecord('developer', ids[0]));
     expect(ttl).toBeGreaterThan(86_000);
     expect(ttl).toBeLessThanOrEqual(86_400);
   });
@@ -141,5 +141,9 @@ describe('the track router', () => {
     const fleet = await tracksOf(withList, uuids(1000), 'fleet');
     expect(share(fleet, 'legacy')).toBe(0);
     expect(Math.abs(share(fleet, 'green') - 0.5)).toBeLessThanOrEqual(0.02);
+    // The gateway's ids are fresh, so its placements leave no record behind.
+    const recordsBefore = (await client.keys(`${keys.routeRecord('developer', '')}*`)).length;
+    await tracksOf(withList, uuids(100), 'fleet');
+    expect(await client.keys(`${keys.routeRecord('developer', '')}*`)).toHaveLength(recordsBefore);
   });
 });

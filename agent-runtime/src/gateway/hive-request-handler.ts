@@ -139,7 +139,7 @@ export class HiveRequestHandler implements A2ARequestHandler {
     validateScope(params, context);
     const payload = messageToPayload(params.message, this.deps.caps);
     const id = randomUUID();
-    const track = await this.deps.router.fleetTrackFor(this.role, id);
+    const track = await this.deps.router.fleetTrackFor(this.role);
     const task = submittedTask(id, params.message!.contextId || randomUUID(), params.message!, {
       role: this.role,
       client,

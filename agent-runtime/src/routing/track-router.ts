@@ -1,4 +1,4 @@
-import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK, RoutingScope } from '../contract';
+import { AGENT_ROLES, AgentRole, BRIDGE_ENV, HiveKeys, LEGACY_TRACK } from '../contract';
 import { Logger } from '../log/logger';
 import { withScripts } from '../queue/queue-scripts';
 import { RedisClient } from '../queue/redis-connections';
@@ -18,9 +18,10 @@ export interface TrackRouterOptions {
   readonly fleetOnly?: boolean;
   /** What a role without weights gets. @default everything to stable */
   readonly defaultWeights?: TrackWeights;
-  /** How long the track of a placed id is kept: an id re-sent within it lands on the same track. @default 86400 (a day) */
-  readonly recordTtlSeconds?: number;
 }
+
+/** How long the track of a placed id is kept: an id re-sent within it lands on the same track. */
+const ROUTE_RECORD_SECONDS = 86_400;
 
 /** What the router last read of a role. */
 export interface RoleRouting {
@@ -60,14 +61,20 @@ export class TrackRouter {
     clearInterval(this.timer);
   }
 
-  /** The track of a new task, `legacy` included. */
+  /** The track of a new task, `legacy` included; a re-sent id gets the track it got first. */
   trackFor(role: AgentRole, taskId: string): Promise<string> {
-    return this.place(role, 'all', taskId, this.routingOf(role).weights);
+    const { keys } = this.options;
+    return this.place(keys.routeRecord(role, taskId), keys.routeSequence(role, 'all'), ROUTE_RECORD_SECONDS, this.routingOf(role).weights);
   }
 
-  /** The track of a new task among the fleet's own tracks (README: "Migrating from the old agents"). */
-  fleetTrackFor(role: AgentRole, taskId: string): Promise<string> {
-    return this.place(role, 'fleet', taskId, fleetWeights(this.routingOf(role).weights));
+  /**
+   * The track of a new task among the fleet's own tracks (README: "Migrating from the old agents"),
+   * for a producer that makes a fresh id for every task (the gateway): no id is ever sent again,
+   * so none is recorded.
+   */
+  fleetTrackFor(role: AgentRole): Promise<string> {
+    const sequence = this.options.keys.routeSequence(role, 'fleet');
+    return this.place(sequence, sequence, 0, fleetWeights(this.routingOf(role).weights));
   }
 
   /** The weights and rollout step last read for the role. */
@@ -86,10 +93,9 @@ export class TrackRouter {
     return this.refreshing;
   }
 
-  private async place(role: AgentRole, scope: RoutingScope, taskId: string, weights: TrackWeights): Promise<string> {
-    const { keys, recordTtlSeconds = 86_400 } = this.options;
-    const track = await withScripts(this.redis).hiveRouteTask(keys.routeRecord(role, scope, taskId), keys.routeSequence(role, scope), recordTtlSeconds, ...placementArgs(weights));
-    return track as string;
+  /** One `route-task.lua` call; an expiry of 0 records nothing (and leaves `record` alone). */
+  private async place(record: string, sequence: string, expirySeconds: number, weights: TrackWeights): Promise<string> {
+    return (await withScripts(this.redis).hiveRouteTask(record, sequence, expirySeconds, ...placementArgs(weights))) as string;
   }
 
   private async read(role: AgentRole): Promise<void> {

@@ -5,12 +5,16 @@
 -- hashing random ids strays past 2 % in about one batch of 1,000 in five.
 -- KEYS[1] the id's route record, KEYS[2] the role's sequence (both under the key prefix, so in
 -- Redis Cluster they share its hash tag)
--- ARGV[1] the record's expiry in seconds, ARGV[2..] pairs of track and cumulative percent, in the
+-- ARGV[1] the record's expiry in seconds; 0: ids that are never sent again (the gateway makes each
+-- one), which need no record, KEYS[1] is then left alone; ARGV[2..] pairs of track and cumulative percent, in the
 -- order the weights are placed against (only tracks with a share; the last pair's percent is 100)
 -- Returns the track.
-local recorded = redis.call('GET', KEYS[1])
-if recorded then
-  return recorded
+local record = ARGV[1] ~= '0'
+if record then
+  local recorded = redis.call('GET', KEYS[1])
+  if recorded then
+    return recorded
+  end
 end
 local n = redis.call('INCR', KEYS[2])
 -- n modulo 2^32 keeps n * phi exact to about 1e-6 however long the role runs; the wrap breaks the
@@ -23,5 +27,7 @@ for i = 2, #ARGV - 1, 2 do
     break
   end
 end
-redis.call('SET', KEYS[1], track, 'EX', ARGV[1])
+if record then
+  redis.call('SET', KEYS[1], track, 'EX', ARGV[1])
+end
 return track
