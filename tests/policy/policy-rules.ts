@@ -5,7 +5,7 @@ import { allTracks, fleetTracks } from '../../infra/environment/role-tracks';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
 import { Environment } from '../../infra/environment/environment-schema';
 import { mebibytes, millicores } from '../../infra/constructs/workload/quantities';
-import { byKind, containersOf, describe, KubeObject, podWorkloads, selects } from '../support/manifests';
+import { byKind, componentOf, containersOf, describe, isAgent, KubeObject, podWorkloads, selects } from '../support/manifests';
 import { adapterRules, alertRules, allQueries, hpaMetricNames } from '../support/monitoring-queries';
 import { contractSeriesNames, metricNames } from '../support/promql';
 import { SANDBOX_POLICY_RULES } from './sandbox-policy-rules';
@@ -53,10 +53,6 @@ const SECRET_READERS: Readonly<Record<string, readonly string[]>> = {
 const COMPONENT = 'app.kubernetes.io/component';
 const ROLE = 'agent-hive/role';
 const TRACK = 'agent-hive/track';
-const componentOf = (o: KubeObject) => o.metadata.labels?.[COMPONENT];
-/** Agents of every track: the stable ones are `agent`, the others `agent-track`. */
-const AGENT_COMPONENTS = ['agent', 'agent-track'];
-const isAgent = (o: KubeObject) => AGENT_COMPONENTS.includes(componentOf(o) ?? '');
 /** `agent-<role>`, or `agent-<role>-<track>` for another track. */
 const workloadName = (role: string, track: string) => (track === STABLE_TRACK ? `agent-${role}` : `agent-${role}-${track}`);
 
@@ -286,6 +282,8 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
 
   'HPA-RANGE': (objects, env) => {
     const all = scalers(objects);
+    // A track's scaler may start at one agent, by its target: a label would exempt any scaler that carried it.
+    const trackTargets = new Set(allTracks(env).filter(({ track }) => track !== STABLE_TRACK).map(({ role, track }) => workloadName(role, track)));
     return [
       ...allTracks(env).flatMap(({ role, track, minReplicas, maxReplicas, scaledToZero }) => {
         const name = workloadName(role, track);
@@ -326,7 +324,7 @@ export const POLICY_RULES: Record<string, PolicyCheck> = {
       ...all.flatMap(({ object, target: name, min, max }) => {
         const problems: string[] = [];
         if (min > max) problems.push(`${describe(object)}: minimum ${min} > maximum ${max}`);
-        const exemption = HPA_MIN_REPLICA_EXEMPTIONS[object.metadata.name] ?? (object.metadata.labels?.[TRACK] ? TRACK_MIN_REPLICA_EXEMPTION : undefined);
+        const exemption = HPA_MIN_REPLICA_EXEMPTIONS[object.metadata.name] ?? (trackTargets.has(name) ? TRACK_MIN_REPLICA_EXEMPTION : undefined);
         if (min < 2 && !exemption) {
           problems.push(`${describe(object)}: minimum ${min} < 2 without a named exemption`);
         }

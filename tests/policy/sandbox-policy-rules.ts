@@ -1,10 +1,10 @@
 import { SANDBOX_CONTAINER, AGENT_SANDBOX_ENV } from '../../infra/constructs/agents/sandbox-sidecar';
 import { SECRETS } from '../../infra/constructs/agents/secret-names';
-import { byKind, describe, KubeObject, podWorkloads } from '../support/manifests';
+import { byKind, describe, isAgent, KubeObject, podWorkloads } from '../support/manifests';
 import type { PolicyCheck } from './policy-rules';
 
 const ROLE_LABEL = 'agent-hive/role';
-const agentPods = (objects: readonly KubeObject[]) => podWorkloads(objects).filter(({ object }) => object.metadata.labels?.['app.kubernetes.io/component'] === 'agent');
+const agentPods = (objects: readonly KubeObject[]) => podWorkloads(objects).filter(({ object }) => isAgent(object));
 const sandboxOf = (pod: any) => (pod.containers ?? []).find((c: any) => c.name === SANDBOX_CONTAINER);
 
 /** The roles a selector picks by `agent-hive/role` (matchLabels or an In expression); undefined: it does not pick by role. */

@@ -113,6 +113,16 @@ const MISTAKES: Array<{ rule: string; stack: 'staging' | 'prod'; what: string; m
   {
     rule: 'SANDBOX-ROLES',
     stack: 'staging',
+    what: "a track of a sandbox role without the role's sidecar",
+    mutate: (o) => {
+      const green = find(o, 'Deployment', 'agent-developer-green').spec.template.spec;
+      green.containers = green.containers.filter((c: any) => c.name !== 'sandbox');
+    },
+    names: 'Deployment/agent-hive-staging/agent-developer-green: no sandbox container, though role developer is in sandbox.roles',
+  },
+  {
+    rule: 'SANDBOX-ROLES',
+    stack: 'staging',
     what: 'a git token given to an agent without a sandbox',
     mutate: (o) => agent(o, 'architect').env.push(structuredClone(agent(o).env.find((e: any) => e.name === 'HIVE_GIT_TOKEN'))),
     names: 'agent-architect: agent env HIVE_GIT_TOKEN is set, but role architect has no sandbox',

@@ -36,6 +36,11 @@ export function describe(object: KubeObject): string {
   return `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }
 
+/** The chart's agent pods, of every track: the stable ones are component `agent`, the others `agent-track`. */
+export const AGENT_COMPONENTS = ['agent', 'agent-track'];
+export const componentOf = (o: KubeObject): string | undefined => o.metadata.labels?.['app.kubernetes.io/component'];
+export const isAgent = (o: KubeObject): boolean => AGENT_COMPONENTS.includes(componentOf(o) ?? '');
+
 export const POD_WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
 
 /** Workloads with a pod template, with that template's spec. */
