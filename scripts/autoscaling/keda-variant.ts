@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { AGENT_ROLES } from '../../agent-runtime/src/contract';
-import { environmentApp } from '../../infra/chart/environment-app';
+import { environmentApp, workloadImages } from '../../infra/chart/environment-app';
 import { SCALE_TO_ZERO_ROLES } from '../../infra/environment/environment-schema';
 import { ENVIRONMENT_CONFIG_KEY, parseEnvironment } from '../../infra/environment/parse-environment';
+import { computeImageTags } from '../../infra/images/image-tags';
 
 /**
  * The environment as `autoscaling.engine: keda` would render it, architect and qa from zero,
@@ -18,8 +18,7 @@ export function synthKedaVariant(repoRoot: string, stack: string): string {
   raw.autoscaling = { ...raw.autoscaling, engine: 'keda', keda: { prometheusUrl: 'http://prometheus.monitoring.svc:9090' } };
   for (const role of SCALE_TO_ZERO_ROLES) raw.roles[role].minReplicas = 0;
   const env = parseEnvironment(stack, raw);
-  const images = Object.fromEntries([...AGENT_ROLES, 'gateway'].map((name) => [name, `${env.image.registry}/${name}:simulated`]));
   const outdir = mkdtempSync(join(tmpdir(), `keda-${stack}-`));
-  environmentApp(env, images as Parameters<typeof environmentApp>[1], join(outdir, stack)).app.synth();
+  environmentApp(env, workloadImages(env, computeImageTags(repoRoot)), join(outdir, stack)).app.synth();
   return outdir;
 }
