@@ -22,11 +22,6 @@ export interface AgentScalingProps {
   readonly scaleDownStabilizationSeconds: number;
 }
 
-export interface AgentAutoscalerProps extends AgentScalingProps {
-  /** CPU utilization for the secondary metric. @default 80 */
-  readonly cpuUtilizationPercent?: number;
-}
-
 /**
  * Scales a role on its work: the queue backlog and busy task slots. Agents
  * mostly wait on the LLM API, so CPU stays low while the queue grows; CPU is
@@ -36,7 +31,7 @@ export class AgentAutoscaler extends Construct {
   readonly minReplicas: number;
   readonly maxReplicas: number;
 
-  constructor(scope: Construct, id: string, props: AgentAutoscalerProps) {
+  constructor(scope: Construct, id: string, props: AgentScalingProps) {
     super(scope, id);
     if (props.minReplicas < 1) throw new Error(`'minReplicas' (${props.minReplicas}) must be >= 1`);
     if (props.minReplicas > props.maxReplicas) {
@@ -71,7 +66,7 @@ export class AgentAutoscaler extends Construct {
           },
           {
             type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.cpuUtilizationPercent ?? 80 } },
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
           },
         ],
         behavior: agentScalingBehavior(props.scaleDownStabilizationSeconds),

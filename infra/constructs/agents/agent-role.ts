@@ -3,14 +3,14 @@ import { ScalableRole, STABLE_TRACK } from '../../../agent-runtime/src/contract'
 import { AgentServiceMonitor } from '../monitoring/agent-service-monitor';
 import { agentLabels, agentSelectorLabels } from '../workload/labels';
 import { disruptionBudget } from '../workload/scaled-out';
-import { AgentAutoscaler, AgentAutoscalerProps } from './agent-autoscaler';
+import { AgentAutoscaler, AgentScalingProps } from './agent-autoscaler';
 import { AgentDeployment, AgentDeploymentProps } from './agent-deployment';
 import { AgentScaledObject, AgentScaledObjectProps } from './agent-scaled-object';
 
 type RoleProps = 'namespace' | 'role' | 'track' | 'deploymentName';
 /** An HPA on metrics prometheus-adapter serves, or a KEDA ScaledObject. */
 export type AutoscalingProps =
-  | ({ readonly engine: 'hpa' } & Omit<AgentAutoscalerProps, RoleProps>)
+  | ({ readonly engine: 'hpa' } & Omit<AgentScalingProps, RoleProps>)
   | ({ readonly engine: 'keda' } & Omit<AgentScaledObjectProps, RoleProps | 'concurrency'>);
 
 /** The track runs no pod and nothing scales it: the old track once a rollout reached 100 %. */

@@ -9,8 +9,6 @@ export interface GatewayAutoscalerProps {
   /** At least 2, so one pod serves while another restarts or is evicted. */
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  /** CPU utilization to aim for. @default 70 */
-  readonly cpuUtilizationPercent?: number;
 }
 
 /**
@@ -31,7 +29,7 @@ export class GatewayAutoscaler extends Construct {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
         minReplicas: props.minReplicas,
         maxReplicas: props.maxReplicas,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.cpuUtilizationPercent ?? 70 } } }],
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
       },
     });
   }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { GatewaySpec } from '../../environment/environment-schema';
-import { GatewayServiceMonitor } from '../monitoring/gateway-service-monitor';
+import { fillMissingRole, MetricsServiceMonitor } from '../monitoring/metrics-service-monitor';
 import { hiveLabels, selectorLabels } from '../workload/labels';
 import { disruptionBudget } from '../workload/scaled-out';
 import { GatewayAutoscaler } from './gateway-autoscaler';
@@ -42,7 +42,17 @@ export class HiveGateway extends Construct {
 
     new GatewayAutoscaler(this, 'autoscaler', { namespace: props.namespace, deploymentName: name, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas });
     disruptionBudget(this, 'disruption-budget', { name, namespace: props.namespace, labels: hiveLabels('gateway'), selector: selectorLabels('gateway') });
-    new GatewayServiceMonitor(this, 'scrape', { namespace: props.namespace, serviceName: name, prometheusSelectorLabels: props.prometheusSelectorLabels });
+    new MetricsServiceMonitor(this, 'scrape', {
+      namespace: props.namespace,
+      serviceName: name,
+      serviceSelector: selectorLabels('gateway'),
+      labels: hiveLabels('monitoring'),
+      prometheusSelectorLabels: props.prometheusSelectorLabels,
+      // As for the agents, every series gets a `role`, so the dashboard's CPU and memory per role
+      // show the gateway too: `gateway` where a series has none (process_, nodejs_, the gateway's
+      // request metrics); the role of the tasks it accepted (hive_gateway_tasks_total) is kept.
+      roleLabeling: fillMissingRole('gateway'),
+    });
     if (spec.ingress) new GatewayIngress(this, 'ingress', { namespace: props.namespace, serviceName: name, portName: A2A_PORT_NAME, ingress: spec.ingress });
   }
 }
