@@ -2,6 +2,7 @@ import { ServerCallContext } from '@a2a-js/sdk/server';
 import { GATEWAY_RESULTS_GROUP, HiveKeys, TaskOutcome } from '../contract';
 import { sleep } from '../agent/abortable-sleep';
 import { Logger } from '../log/logger';
+import { createGroup, isNoGroup } from '../queue/consumer-group';
 import { RedisClient } from '../queue/redis-connections';
 import { entryFromReply, StreamEntry } from '../queue/task-entry';
 import { TaskOutput } from '../queue/task-result';
@@ -39,6 +40,7 @@ export class ResultReconciler {
   private readonly stopping = new AbortController();
   private running?: Promise<void>;
   private claimCursor = '0-0';
+  private lastClaimAt = 0;
 
   constructor(
     private readonly blocking: RedisClient,
@@ -64,29 +66,26 @@ export class ResultReconciler {
 
   private async loop(): Promise<void> {
     const signal = this.stopping.signal;
+    let groupReady = false;
+    // Own leftovers (a refused write, or a gateway of this name that died) come first; then none until a write is refused.
+    let ownPending = true;
     while (!signal.aborted) {
       try {
-        await this.ensureGroup();
-        // Own leftovers first (a refused write), then a dead gateway's, then new results.
-        let entries = await this.readOwnPending();
+        if (!groupReady) groupReady = (await createGroup(this.blocking, this.stream, GATEWAY_RESULTS_GROUP), true);
+        let entries: StreamEntry[] = ownPending ? await this.readOwnPending() : [];
         if (entries.length === 0) entries = await this.claimStale();
         if (entries.length === 0) entries = await this.readNew();
         const stored = await this.storeAll(entries);
         this.metrics.resultsPending.set(entries.length - stored);
-        if (stored < entries.length) await sleep(this.options.retryMs ?? 1_000, signal);
+        ownPending = stored < entries.length;
+        if (ownPending) await sleep(this.options.retryMs ?? 1_000, signal);
       } catch (error) {
         if (signal.aborted) break;
         this.logger.warn('reconciling results failed; retrying', { error: (error as Error).message });
+        if (isNoGroup(error)) groupReady = false;
+        ownPending = true;
         await sleep(this.options.retryMs ?? 1_000, signal);
       }
-    }
-  }
-
-  private async ensureGroup(): Promise<void> {
-    try {
-      await this.blocking.xgroup('CREATE', this.stream, GATEWAY_RESULTS_GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
   }
 
@@ -98,8 +97,13 @@ export class ResultReconciler {
     return entries(await this.blocking.xreadgroup('GROUP', GATEWAY_RESULTS_GROUP, this.options.consumer, 'COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.stream, '>'));
   }
 
+  /** A dead gateway's results, once they have been idle `claimIdleMs`: asked at most twice per that period. */
   private async claimStale(): Promise<StreamEntry[]> {
-    const [cursor, claimed] = (await this.blocking.xautoclaim(this.stream, GATEWAY_RESULTS_GROUP, this.options.consumer, this.options.claimIdleMs ?? 30_000, this.claimCursor, 'COUNT', BATCH)) as [
+    const idleMs = this.options.claimIdleMs ?? 30_000;
+    // A cursor in mid-scan goes on at once; a finished scan waits, as nothing gets idle enough sooner.
+    if (this.claimCursor === '0-0' && Date.now() - this.lastClaimAt < idleMs / 2) return [];
+    this.lastClaimAt = Date.now();
+    const [cursor, claimed] = (await this.blocking.xautoclaim(this.stream, GATEWAY_RESULTS_GROUP, this.options.consumer, idleMs, this.claimCursor, 'COUNT', BATCH)) as [
       string,
       Array<[string, string[]] | null>,
     ];

@@ -2,6 +2,7 @@ import { sleep } from '../agent/abortable-sleep';
 import { LlmCircuitBreaker } from '../agent/llm-circuit-breaker';
 import { Logger } from '../log/logger';
 import { AgentMetrics } from '../metrics/agent-metrics';
+import { isNoGroup } from './consumer-group';
 import { Delivery, TaskQueue } from './task-queue';
 import { TaskLostError } from './task-lost-error';
 
@@ -133,7 +134,7 @@ export class TaskConsumer {
         if (!this.redisDown) this.metrics.orchestratorError('redis');
         this.redisDown = true;
         // A Redis restarted without its data has lost the group too.
-        if (String((error as Error).message).includes('NOGROUP')) groupReady = false;
+        if (isNoGroup(error)) groupReady = false;
         await sleep(500, signal);
       }
     }

@@ -1,4 +1,5 @@
 import { AgentRole, consumerGroup, HiveKeys, STABLE_TRACK } from '../contract';
+import { createGroup } from './consumer-group';
 import { withScripts, ScriptedClient } from './queue-scripts';
 import { RedisClient } from './redis-connections';
 import { entryFromReply, StreamEntry } from './task-entry';
@@ -71,12 +72,8 @@ export class TaskQueue {
     this.group = consumerGroup(options.role);
   }
 
-  async ensureGroup(): Promise<void> {
-    try {
-      await this.commands.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-    }
+  ensureGroup(): Promise<void> {
+    return createGroup(this.commands, this.stream, this.group);
   }
 
   /**
