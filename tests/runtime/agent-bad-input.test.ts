@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../support/agent-process';
+import { duplicateSeries, waitFor } from '../support/agent-process';
 import { apiError, message, text, toolResults, toolUse } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
 import { deadLetters, enqueue, pendingCount, results, waitForResults } from '../support/hive-streams';
@@ -45,7 +45,9 @@ describe('bad input loses nothing and gets a clear reason', () => {
     ]);
     expect(published[0].output).toMatchObject({ text: '', files: {}, turns: 0, error: expect.stringMatching(/^malformed task: payload is not JSON/) });
     expect(await client.hgetall('hive:result:no-payload')).toMatchObject({ status: 'dead_lettered', output: expect.stringContaining("missing field 'payload'") });
-    expect(await agent.metrics()).toContain('hive_dead_letters_total{role="developer",track="stable"} 7');
+    const scrape = await agent.metrics();
+    expect(scrape).toContain('hive_dead_letters_total{role="developer",track="stable"} 7');
+    expect(duplicateSeries(scrape)).toEqual([]);
   });
 
   it('dead-letters a poison task that was delivered more than HIVE_MAX_DELIVERIES times', async () => {

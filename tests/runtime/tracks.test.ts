@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hiveKeys, METRICS } from '../../agent-runtime/src/contract';
 import { formatFleetTracks } from '../../agent-runtime/src/config/fleet-tracks';
-import { waitFor } from '../support/agent-process';
+import { duplicateSeries, waitFor } from '../support/agent-process';
 import { loadConfig } from '../../agent-runtime/src/config/runtime-config';
 import { message } from '../support/fake-messages-api';
 import { useHive } from '../support/hive-fixture';
@@ -58,8 +58,7 @@ describe('tracks in the runtime', () => {
     expect(scrape).toContain(`${METRICS.deadLettersTotal}{role="developer",track="green"} 0`);
     expect(scrape).toContain(`${METRICS.orchestratorErrorsTotal}{role="developer",track="green",kind="dead_letter"} 0`);
     // Each series once: the stable ones keep the one series meta counts for its own track.
-    const lines = scrape.split('\n').filter((l) => l.startsWith('hive_'));
-    expect(lines.length).toBe(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(' ')))).size);
+    expect(duplicateSeries(scrape)).toEqual([]);
   });
 
   it("lets an agent of a track take only its track's tasks, and a stable agent only the stable stream's", async () => {

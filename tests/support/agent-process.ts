@@ -113,3 +113,12 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Series a scrape lists more than once (Prometheus refuses such a scrape whole). */
+export function duplicateSeries(scrape: string): string[] {
+  const series = scrape
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.slice(0, line.lastIndexOf(' ')));
+  return series.filter((name, index) => series.indexOf(name) !== index);
+}

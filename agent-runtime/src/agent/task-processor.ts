@@ -171,8 +171,7 @@ export class TaskProcessor {
 
   private async deadLetter(delivery: Delivery, reason: string, taskId = validTaskId(delivery)): Promise<void> {
     const written = await this.queue.deadLetter(delivery, reason, taskId, resultWithoutTurns('dead_lettered', reason).output);
-    this.metrics.deadLetters.inc({ role: this.options.role });
-    this.metrics.orchestratorError('dead_letter');
+    this.metrics.deadLettered();
     if (written) this.metrics.taskFinished('dead_lettered', 0);
     this.logger.warn('task dead-lettered', { entryId: delivery.entryId, taskId: delivery.fields.id, reason, deliveries: delivery.deliveries });
   }

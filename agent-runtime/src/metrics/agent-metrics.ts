@@ -136,14 +136,15 @@ export class AgentMetrics {
 
     // Series exist from the start at 0, so rate() and increase() see the first event.
     for (const outcome of TASK_OUTCOMES) this.tasksTotal.inc({ role, outcome }, 0);
-    this.deadLetters.inc({ role }, 0);
+    // These three take `track` explicitly (meta counts them for other tracks' streams), so every use gives it.
+    this.deadLetters.inc({ role, track }, 0);
     // Every label value, or an alert's increase() misses each one's first occurrence in a pod's life.
-    for (const kind of ORCHESTRATOR_FAULTS) this.orchestratorErrors.inc({ role, kind }, 0);
+    for (const kind of ORCHESTRATOR_FAULTS) this.orchestratorErrors.inc({ role, kind, track }, 0);
     // Meta dead-letters on behalf of every role and track.
     if (role === 'meta') {
       for (const stream of [...AGENT_ROLES.map((other) => ({ role: other, track: STABLE_TRACK })), ...fleetTracks]) {
-        this.deadLetters.inc(this.trackLabels(stream), 0);
-        this.orchestratorErrors.inc({ ...this.trackLabels(stream), kind: 'dead_letter' }, 0);
+        this.deadLetters.inc(stream, 0);
+        this.orchestratorErrors.inc({ ...stream, kind: 'dead_letter' }, 0);
       }
     }
     for (const reason of FAILURE_REASONS) this.taskFailures.inc({ role, reason }, 0);
@@ -170,23 +171,20 @@ export class AgentMetrics {
     if (seconds !== undefined) this.toolCommandDuration.observe({ role: this.role }, seconds);
   }
 
-  orchestratorError(kind: OrchestratorFault): void {
-    this.orchestratorErrors.inc({ role: this.role, kind });
+  /** A task of this agent's stream dead-lettered: an orchestration fault as well. */
+  deadLettered(): void {
+    this.deadLetters.inc({ role: this.role, track: this.track });
+    this.orchestratorError('dead_letter');
   }
 
-  /**
-   * Labels of a series about another stream than this agent's own. The agent's own track is
-   * left to the registry's default label: given explicitly, it would make a second series
-   * that renders the same as the one the agent counts without it.
-   */
-  private trackLabels(stream: { role: AgentRole; track: string }): { role: AgentRole; track?: string } {
-    return stream.track === this.track ? { role: stream.role } : { role: stream.role, track: stream.track };
+  orchestratorError(kind: OrchestratorFault): void {
+    this.orchestratorErrors.inc({ role: this.role, kind, track: this.track });
   }
 
   /** Only meta publishes what housekeeping measured, for every role and track. */
   publishHousekeeping(report: HousekeepingReport): void {
     for (const stream of report.streams) {
-      const labels = this.trackLabels(stream);
+      const labels = { role: stream.role, track: stream.track };
       this.queueBacklog.set(labels, stream.backlog);
       if (stream.deadLettered > 0) {
         this.deadLetters.inc(labels, stream.deadLettered);
