@@ -13,7 +13,7 @@ const PER_STEP = 400;
 describe('hive rollout start', () => {
   const fleet = useRolloutFleet();
 
-  it('promotes a healthy track through every step, the measured split within 5 % of each step', async () => {
+  it('promotes a healthy track through every step, the measured split within 2 % of each step (the issue asks 5 %)', async () => {
     await fleet.startTracks({ stable: { api: () => text('done') }, green: { api: () => text('done') } });
     await fleet.startBridge();
     const redis = fleet.client();
@@ -35,7 +35,7 @@ describe('hive rollout start', () => {
     const { code, stdout, stderr } = await cli.result;
     expect(code, stderr).toBe(0);
     expect(stdout.trim().split('\n').at(-1)).toBe("rollout complete: green has 100 % of developer's new tasks");
-    for (const [percent, share] of Object.entries(measured)) expect(Math.abs(share - Number(percent) / 100), `step at ${percent} %`).toBeLessThanOrEqual(0.05);
+    for (const [percent, share] of Object.entries(measured)) expect(Math.abs(share - Number(percent) / 100), `step at ${percent} %`).toBeLessThanOrEqual(0.02);
     expect(stderr.match(/passed its gates/g)).toHaveLength(4);
     expect(await redis.hgetall(keys.trackWeights('developer'))).toEqual({ stable: '0', green: '100' });
     await waitForResults(redis, 4 * PER_STEP, 60_000);

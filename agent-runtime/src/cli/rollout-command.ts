@@ -7,7 +7,7 @@ import { describeGate, GateResult } from '../rollout/gate-evaluation';
 import { PrometheusApi, PrometheusError } from '../rollout/prometheus-api';
 import { preValidate } from '../rollout/pre-validation';
 import { RolloutLock } from '../rollout/rollout-lock';
-import { checkPrometheusUrl, PlanInput, resolvePlan, RolloutPlan } from '../rollout/rollout-plan';
+import { checkPrometheusUrl, PlanInput, resolvePlan, RolloutPlan, weightsAt } from '../rollout/rollout-plan';
 import { RolloutRun, RolloutStoppedError } from '../rollout/rollout-run';
 import { RolloutState, RolloutStore } from '../rollout/rollout-store';
 import { CliIo, printJson } from './cli-io';
@@ -81,7 +81,7 @@ export async function rolloutRollbackCommand(options: RolloutRoleOptions, io: Cl
     if (!state) throw new CliError(`no rollout of ${options.role} to roll back`, EXIT.refused);
     const { plan } = state;
     const reason = `rolled back by hand (hive rollout rollback) at step ${state.step}/${plan.steps.length}`;
-    await store.apply({ expect: 'exists', weights: { [plan.from]: 100, [plan.to]: 0 }, state: { status: 'rolled_back', step: 0, finishedAt: new Date().toISOString(), reason } });
+    await store.apply({ expect: 'exists', weights: weightsAt(plan, 0), state: { status: 'rolled_back', step: 0, finishedAt: new Date().toISOString(), reason } });
     decision(io, options.role, `${reason}: ${plan.to} 0 %, ${plan.from} 100 %`);
     io.stdout.write(`rolled back: ${plan.from} has 100 % of ${options.role}'s new tasks, ${plan.to} 0 %\n`);
     return EXIT.ok;

@@ -1,8 +1,8 @@
 import type { Message } from '@a2a-js/sdk';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import { isAbsolute, normalize } from 'node:path';
-import { MAX_PAYLOAD_BYTES, TaskPayload } from '../queue/task-entry';
-import { gitRefProblem, repositoryUrlProblem } from '../sandbox/repository-spec';
+import { MalformedTaskError } from '../queue/malformed-task-error';
+import { MAX_PAYLOAD_BYTES, TaskPayload, validateRepository } from '../queue/task-entry';
 import { DEFAULT_WORKSPACE_LIMITS } from '../tools/workspace';
 
 /**
@@ -92,25 +92,20 @@ function taskOptions(value: unknown, where: string, caps: BudgetCaps): TaskOptio
   return { title, ...repository, budget: { maxTurns: capped(maxTurns, caps.maxTurns, `${where}.budget.maxTurns`), maxTokens: capped(maxTokens, caps.maxTokens, `${where}.budget.maxTokens`) } };
 }
 
-/** `repo: {url, ref}` and `push: {branch}`, checked as the agents check them. */
+/** `repo: {url, ref}` and `push: {branch}`, checked as the agents check them, and with no field they would ignore. */
 function repositoryOptions(repo: unknown, push: unknown, where: string): Pick<TaskPayload, 'repo' | 'push'> {
-  if (repo === undefined) {
-    if (push !== undefined) throw invalid(`${where}.push needs ${where}.repo: a branch is pushed to the task's repository`);
-    return {};
+  try {
+    validateRepository(repo, push, where);
+  } catch (error) {
+    if (error instanceof MalformedTaskError) throw invalid(error.message);
+    throw error;
   }
-  if (typeof repo !== 'object' || repo === null || Array.isArray(repo)) throw invalid(`${where}.repo must be an object with url and ref`);
+  if (repo === undefined) return {};
   const { url, ref, ...other } = repo as Record<string, unknown>;
   if (Object.keys(other).length) throw invalid(`${where}.repo: unknown field ${Object.keys(other).map((k) => `'${k}'`).join(', ')}`);
-  const urlProblem = repositoryUrlProblem(url);
-  if (urlProblem) throw invalid(`${where}.repo.url ${urlProblem}`);
-  const refProblem = gitRefProblem(ref);
-  if (refProblem) throw invalid(`${where}.repo.ref ${refProblem}`);
   if (push === undefined) return { repo: { url: url as string, ref: ref as string } };
-  if (typeof push !== 'object' || push === null || Array.isArray(push)) throw invalid(`${where}.push must be an object with branch`);
   const { branch, ...more } = push as Record<string, unknown>;
   if (Object.keys(more).length) throw invalid(`${where}.push: unknown field ${Object.keys(more).map((k) => `'${k}'`).join(', ')}`);
-  const branchProblem = gitRefProblem(branch);
-  if (branchProblem) throw invalid(`${where}.push.branch ${branchProblem}`);
   return { repo: { url: url as string, ref: ref as string }, push: { branch: branch as string } };
 }
 

@@ -88,19 +88,20 @@ function validatePayload(value: unknown): TaskPayload {
   return value as unknown as TaskPayload;
 }
 
-function validateRepository(repo: unknown, push: unknown): void {
+/** `repo: {url, ref}` and `push: {branch}` of a payload at `where`; the gateway checks a message's data part with it too. */
+export function validateRepository(repo: unknown, push: unknown, where = 'payload'): void {
   if (repo !== undefined) {
-    if (!isObject(repo)) throw new MalformedTaskError('payload.repo must be an object with url and ref');
+    if (!isObject(repo)) throw new MalformedTaskError(`${where}.repo must be an object with url and ref`);
     const urlProblem = repositoryUrlProblem(repo.url);
-    if (urlProblem) throw new MalformedTaskError(`payload.repo.url ${urlProblem}`);
+    if (urlProblem) throw new MalformedTaskError(`${where}.repo.url ${urlProblem}`);
     const refProblem = gitRefProblem(repo.ref);
-    if (refProblem) throw new MalformedTaskError(`payload.repo.ref ${refProblem}`);
+    if (refProblem) throw new MalformedTaskError(`${where}.repo.ref ${refProblem}`);
   }
   if (push === undefined) return;
-  if (repo === undefined) throw new MalformedTaskError('payload.push needs payload.repo: a branch is pushed to the task\'s repository');
-  if (!isObject(push)) throw new MalformedTaskError('payload.push must be an object with branch');
+  if (repo === undefined) throw new MalformedTaskError(`${where}.push needs ${where}.repo: a branch is pushed to the task's repository`);
+  if (!isObject(push)) throw new MalformedTaskError(`${where}.push must be an object with branch`);
   const branchProblem = gitRefProblem(push.branch);
-  if (branchProblem) throw new MalformedTaskError(`payload.push.branch ${branchProblem}`);
+  if (branchProblem) throw new MalformedTaskError(`${where}.push.branch ${branchProblem}`);
 }
 
 function validateFiles(field: string, files: unknown, what: string): void {
