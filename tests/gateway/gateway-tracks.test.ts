@@ -2,7 +2,7 @@ import { TaskState } from '@a2a-js/sdk';
 import type { Task } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_ENV, hiveKeys } from '../../agent-runtime/src/contract';
-import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { setTrackWeights } from '../support/track-weights';
 import { waitFor } from '../support/agent-process';
 import { text, toolUse, turnOf } from '../support/fake-messages-api';
 import { instructions, sendRequest, waitForState } from '../support/a2a-messages';

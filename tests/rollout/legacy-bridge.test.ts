@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BRIDGE_ENV, ENV, hiveKeys } from '../../agent-runtime/src/contract';
-import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { setTrackWeights } from '../support/track-weights';
 import { AgentProcess, BRIDGE_ENTRY_POINT, waitFor } from '../support/agent-process';
 import { useHive } from '../support/hive-fixture';
 import { legacyTask, routedIds } from '../support/legacy-queue';

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
-import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { setTrackWeights } from '../support/track-weights';
 import { text } from '../support/fake-messages-api';
 import { enqueue, waitForResults } from '../support/hive-streams';
 import { GATE_WINDOW, useRolloutFleet } from '../support/rollout-fleet';

@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { BRIDGE_ENV, hiveKeys } from '../../agent-runtime/src/contract';
-import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { setTrackWeights } from '../support/track-weights';
 import { TrackRouter } from '../../agent-runtime/src/routing/track-router';
 import { AgentProcess, BRIDGE_ENTRY_POINT, waitFor } from '../support/agent-process';
 import { FakeMessagesApi, text, toolUse, turnOf } from '../support/fake-messages-api';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hiveKeys } from '../../agent-runtime/src/contract';
 import { Logger, LogFields } from '../../agent-runtime/src/log/logger';
-import { setTrackWeights } from '../../agent-runtime/src/routing/set-track-weights';
+import { setTrackWeights } from '../support/track-weights';
 import { TrackRouter } from '../../agent-runtime/src/routing/track-router';
 import { fleetWeights, parseWeights, placementArgs } from '../../agent-runtime/src/routing/track-weights';
 import { waitFor } from '../support/agent-process';
